@@ -1,0 +1,138 @@
+"""Every rule about who sees and does what in a community.
+
+Tenancy first, then membership. Open and private communities are listed to everyone in the
+network; secret ones only to their members. Content (posts, comments, members) of private and
+secret communities is for members only. Administrators get no special view inside private or
+secret communities they have not joined.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from essaim.accounts.access import is_member_of_network
+from essaim.core.errors import Forbidden, NotFound
+
+from .models import Community, Membership, Role, Visibility
+
+
+_roles_version = 0  # bumped on every membership change made by this process
+
+
+def roles_of(viewer) -> dict[int, str]:
+    """community id -> role, loaded once per user object (one query) and reloaded after any
+    membership change this process makes. User objects live for one request."""
+    if not is_member_of_network(viewer):
+        return {}
+    cached = getattr(viewer, "_community_roles", None)
+    if cached is None or cached[0] != _roles_version:
+        cached = (_roles_version,
+                  dict(Membership.objects.filter(user_id=viewer.id).values_list("community_id", "role")))
+        viewer._community_roles = cached
+    return cached[1]
+
+
+def forget_roles(user=None) -> None:
+    global _roles_version
+    _roles_version += 1
+
+
+def role_in(viewer, community) -> str | None:
+    return roles_of(viewer).get(community.id)
+
+
+def member_community_ids(viewer):
+    """A subquery of the viewer's community ids (no extra round trip)."""
+    return Membership.objects.filter(user_id=viewer.id).values("community_id")
+
+
+def communities_visible_to(qs, viewer):
+    if not is_member_of_network(viewer):
+        return qs.none()
+    return qs.filter(network_id=viewer.network_id).filter(
+        ~Q(visibility=Visibility.SECRET) | Q(id__in=member_community_ids(viewer))
+    )
+
+
+def can_see_community(viewer, community) -> bool:
+    return (
+        is_member_of_network(viewer)
+        and community.network_id == viewer.network_id
+        and (community.visibility != Visibility.SECRET or role_in(viewer, community) is not None)
+    )
+
+
+def can_read_content(viewer, community) -> bool:
+    return can_see_community(viewer, community) and (
+        community.visibility == Visibility.OPEN or role_in(viewer, community) is not None
+    )
+
+
+def access_community(viewer, community_id) -> Community:
+    if not is_member_of_network(viewer):
+        raise NotFound()
+    try:
+        community = Community.objects.get(pk=int(community_id), network_id=viewer.network_id)
+    except (Community.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+    if not can_see_community(viewer, community):
+        raise NotFound()
+    return community
+
+
+def access_community_by_slug(viewer, slug: str) -> Community:
+    if not is_member_of_network(viewer):
+        raise NotFound()
+    community = Community.objects.filter(network_id=viewer.network_id, slug=str(slug).lower()).first()
+    if community is None or not can_see_community(viewer, community):
+        raise NotFound()
+    return community
+
+
+def access_community_content(viewer, community_id) -> Community:
+    """The community, if the viewer may read its posts and members."""
+    community = access_community(viewer, community_id)
+    if not can_read_content(viewer, community):
+        raise NotFound()
+    return community
+
+
+def is_moderator(viewer, community) -> bool:
+    return role_in(viewer, community) in (Role.OWNER, Role.MODERATOR)
+
+
+def is_owner(viewer, community) -> bool:
+    return role_in(viewer, community) == Role.OWNER
+
+
+def can_post_in(viewer, community) -> bool:
+    return role_in(viewer, community) is not None
+
+
+def can_moderate_content(viewer, community) -> bool:
+    """Delete others' posts and comments: community moderators, and administrators where they can read."""
+    return is_moderator(viewer, community) or (viewer.is_admin and can_read_content(viewer, community))
+
+
+def require_manage_members(viewer, community) -> None:
+    if not is_moderator(viewer, community):
+        raise Forbidden()
+
+
+def require_owner(viewer, community) -> None:
+    if not is_owner(viewer, community):
+        raise Forbidden()
+
+
+def can_create_community(viewer) -> bool:
+    return is_member_of_network(viewer) and (viewer.is_admin or not viewer.network.restrict_community_creation)
+
+
+def access_join_request(viewer, community, request_id):
+    from .models import JoinRequest
+
+    require_manage_members(viewer, community)
+    try:
+        return JoinRequest.objects.select_related("user").get(pk=int(request_id), community=community)
+    except (JoinRequest.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None

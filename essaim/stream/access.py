@@ -1,0 +1,103 @@
+"""Who may see and do what with posts and comments. One predicate, two forms:
+`posts_visible_to` (a queryset filter for lists) and `can_read_post` (for one object);
+a property test checks that they agree."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from essaim.accounts.access import is_member_of_network
+from essaim.communities import access as community_access
+from essaim.communities.models import Visibility
+from essaim.core.errors import NotFound
+
+from .models import Comment, Post
+
+
+def posts_visible_to(qs, viewer):
+    if not is_member_of_network(viewer):
+        return qs.none()
+    return qs.filter(network_id=viewer.network_id, deleted_at__isnull=True).filter(
+        Q(community__isnull=True)
+        | Q(community__visibility=Visibility.OPEN)
+        | Q(community_id__in=community_access.member_community_ids(viewer))
+    )
+
+
+def can_read_post(viewer, post) -> bool:
+    if not is_member_of_network(viewer) or post.network_id != viewer.network_id or post.deleted_at is not None:
+        return False
+    if post.community_id is None:
+        return True
+    return community_access.can_read_content(viewer, post.community)
+
+
+def access_post(viewer, post_id) -> Post:
+    if not is_member_of_network(viewer):
+        raise NotFound()
+    try:
+        post = Post.objects.select_related("author", "community", "profile_user").get(
+            pk=int(post_id), network_id=viewer.network_id
+        )
+    except (Post.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound() from None
+    if not can_read_post(viewer, post):
+        raise NotFound()
+    return post
+
+
+def access_comment(viewer, comment_id) -> Comment:
+    if not is_member_of_network(viewer):
+        raise NotFound()
+    try:
+        comment = Comment.objects.select_related("post", "post__community", "author").get(
+            pk=int(comment_id), network_id=viewer.network_id, deleted_at__isnull=True
+        )
+    except (Comment.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound() from None
+    if not can_read_post(viewer, comment.post):
+        raise NotFound()
+    return comment
+
+
+def can_post_to_all_company(viewer) -> bool:
+    return is_member_of_network(viewer) and (viewer.is_admin or not viewer.network.all_company_announcements_only)
+
+
+def can_announce(viewer, community) -> bool:
+    """Announcements: administrators network-wide, community owners in their community."""
+    if community is None:
+        return viewer.is_admin
+    return community_access.is_owner(viewer, community) or (
+        viewer.is_admin and community_access.can_post_in(viewer, community)
+    )
+
+
+def can_moderate_post(viewer, post) -> bool:
+    if post.community_id is not None:
+        return community_access.can_moderate_content(viewer, post.community)
+    return viewer.is_admin or post.profile_user_id == viewer.id
+
+
+def can_edit_post(viewer, post) -> bool:
+    return post.author_id == viewer.id
+
+
+def can_delete_post(viewer, post) -> bool:
+    return post.author_id == viewer.id or can_moderate_post(viewer, post)
+
+
+def can_see_versions(viewer, post) -> bool:
+    return can_edit_post(viewer, post) or can_moderate_post(viewer, post)
+
+
+def can_edit_comment(viewer, comment) -> bool:
+    return comment.author_id == viewer.id
+
+
+def can_delete_comment(viewer, comment) -> bool:
+    return comment.author_id == viewer.id or can_moderate_post(viewer, comment.post)
+
+
+def can_pin(viewer, post) -> bool:
+    return can_announce(viewer, post.community)

@@ -1,0 +1,288 @@
+"""Every write about posts, comments, reactions and topics."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import User
+from essaim.communities import access as community_access
+from essaim.communities.models import Community
+from essaim.core import activity, names, text
+from essaim.core.errors import Forbidden, InvalidInput
+from essaim.core.events import emit_on_commit
+from essaim.core.models import Name
+from essaim.notifications.actions import notify
+from essaim.notifications.models import Kind
+
+from . import access, events
+from .models import Comment, Post, PostMention, PostTopic, PostVersion, Reaction, ReactionKind, Topic, TopicFollow
+
+MAX_MENTION_NOTIFICATIONS = 50
+
+
+def clean_body(body: str) -> str:
+    if not isinstance(body, str):
+        raise InvalidInput(_("The text must be a string."), code="invalid_body")
+    body = body.replace("\r\n", "\n").replace("\x00", "").strip()
+    if not body:
+        raise InvalidInput(_("Write something first."), code="empty_body")
+    if len(body) > text.MAX_BODY:
+        raise InvalidInput(_("The text is too long (at most %(max)d characters).") % {"max": text.MAX_BODY},
+                           code="too_long", details={"max": text.MAX_BODY, "length": len(body)})
+    return body
+
+
+def _render(network_id: int, body: str) -> tuple[str, dict[str, tuple[int, int]], list[str]]:
+    """HTML, the @names that resolved (name -> (kind, id)), and the topic names."""
+    resolved = names.resolve(network_id, text.find_handles(body))
+    topic_names = text.find_topics(body)
+
+    def link_handle(name: str) -> str | None:
+        if name not in resolved:
+            return None
+        kind, object_id = resolved[name]
+        if kind == Name.Kind.USER:
+            return reverse("accounts:profile", args=[object_id])
+        return reverse("communities:detail", args=[object_id])
+
+    def link_topic(name: str) -> str | None:
+        return reverse("stream:topic", args=[name]) if name in topic_names else None
+
+    return text.render(body, link_handle=link_handle, link_topic=link_topic), resolved, topic_names
+
+
+def _topics(network_id: int, topic_names: list[str]) -> list[Topic]:
+    if not topic_names:
+        return []
+    Topic.objects.bulk_create([Topic(network_id=network_id, name=n) for n in topic_names], ignore_conflicts=True)
+    return list(Topic.objects.filter(network_id=network_id, name__in=topic_names))
+
+
+def _mentioned_users(network_id: int, resolved: dict) -> list[User]:
+    ids = [oid for kind, oid in resolved.values() if kind == Name.Kind.USER]
+    return list(User.objects.filter(network_id=network_id, id__in=ids, is_active=True)) if ids else []
+
+
+def _notify_mentions(post: Post, users: list[User], actor: User, comment: Comment | None = None,
+                     already: set[int] = frozenset()) -> None:
+    """Mentioned people who may read the post are told; the others are not (they could not open it)."""
+    recipients = [u.id for u in users if u.id not in already and access.can_read_post(u, post)]
+    notify(recipients[:MAX_MENTION_NOTIFICATIONS], kind=Kind.MENTION, actor=actor, network_id=post.network_id,
+           post=post, comment=comment)
+
+
+def _post_event(post: Post, type: str) -> None:
+    # Recipients are computed at delivery time from the post's audience (same predicate as pages).
+    emit_on_commit(type, network_id=post.network_id, recipients=[],
+                   data={"post_id": str(post.id), "community_id": str(post.community_id) if post.community_id
+                         else None})
+
+
+@transaction.atomic
+def do_create_post(author: User, body: str, *, community: Community | None = None,
+                   profile_user: User | None = None, announcement: bool = False,
+                   created_at=None) -> Post:
+    body = clean_body(body)
+    if community is not None and profile_user is not None:
+        raise InvalidInput(_("A post goes to a community or to a profile, not both."), code="invalid_target")
+    if community is not None:
+        if community.network_id != author.network_id or not community_access.can_post_in(author, community):
+            raise Forbidden(_("Join the community to post in it."), code="not_member")
+    elif profile_user is not None:
+        if profile_user.network_id != author.network_id:
+            raise Forbidden()
+    elif not access.can_post_to_all_company(author):
+        raise Forbidden(_("Only administrators post to All company in this network."), code="announcements_only")
+    if announcement and not access.can_announce(author, community if profile_user is None else None):
+        raise Forbidden(_("Only administrators and community owners make announcements."), code="not_allowed")
+    if announcement and profile_user is not None:
+        raise InvalidInput(_("Announcements go to a community or to All company."), code="invalid_target")
+    html, resolved, topic_names = _render(author.network_id, body)
+    post = Post.objects.create(network_id=author.network_id, author=author, community=community,
+                               profile_user=profile_user, body=body, html=html, announcement=announcement,
+                               pinned=announcement, created_at=created_at or timezone.now())
+    topics = _topics(author.network_id, topic_names)
+    PostTopic.objects.bulk_create([PostTopic(post=post, topic=t) for t in topics])
+    mentioned = _mentioned_users(author.network_id, resolved)
+    PostMention.objects.bulk_create([PostMention(post=post, user=u) for u in mentioned])
+    _notify_mentions(post, mentioned, author)
+    activity.record(network_id=post.network_id, user_id=author.id, verb=activity.Verb.POST,
+                    object_type=activity.Object.POST, object_id=post.id, community_id=post.community_id)
+    _post_event(post, events.POST_CREATED)
+    return post
+
+
+@transaction.atomic
+def do_edit_post(post: Post, body: str, *, acting_user: User) -> Post:
+    if not access.can_edit_post(acting_user, post):
+        raise Forbidden(_("Only the author can edit a post."))
+    body = clean_body(body)
+    if body == post.body:
+        return post
+    PostVersion.objects.create(network_id=post.network_id, post=post, body=post.body,
+                               created_at=post.edited_at or post.created_at, edited_by=acting_user)
+    before = set(post.mentions.values_list("id", flat=True))
+    html, resolved, topic_names = _render(post.network_id, body)
+    post.body, post.html, post.edited_at = body, html, timezone.now()
+    post.save(update_fields=["body", "html", "edited_at"])
+    PostTopic.objects.filter(post=post).delete()
+    PostTopic.objects.bulk_create([PostTopic(post=post, topic=t) for t in _topics(post.network_id, topic_names)])
+    mentioned = _mentioned_users(post.network_id, resolved)
+    PostMention.objects.filter(post=post).delete()
+    PostMention.objects.bulk_create([PostMention(post=post, user=u) for u in mentioned])
+    _notify_mentions(post, mentioned, acting_user, already=before)
+    activity.record(network_id=post.network_id, user_id=acting_user.id, verb=activity.Verb.EDIT,
+                    object_type=activity.Object.POST, object_id=post.id, community_id=post.community_id)
+    _post_event(post, events.POST_UPDATED)
+    return post
+
+
+@transaction.atomic
+def do_delete_post(post: Post, *, acting_user: User) -> None:
+    if not access.can_delete_post(acting_user, post):
+        raise Forbidden()
+    Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(deleted_at=timezone.now(), deleted_by=acting_user,
+                                                                   pinned=False)
+    post.deleted_at = timezone.now()
+    _post_event(post, events.POST_DELETED)
+
+
+@transaction.atomic
+def do_set_pinned(post: Post, pinned: bool, *, acting_user: User) -> Post:
+    if not access.can_pin(acting_user, post):
+        raise Forbidden()
+    post.pinned = bool(pinned) and post.announcement
+    post.save(update_fields=["pinned"])
+    _post_event(post, events.POST_UPDATED)
+    return post
+
+
+@transaction.atomic
+def do_create_comment(post: Post, author: User, body: str, *, parent: Comment | None = None,
+                      created_at=None) -> Comment:
+    if not access.can_read_post(author, post):  # whoever may read a post may comment on it
+        raise Forbidden()
+    body = clean_body(body)
+    if parent is not None:
+        if parent.post_id != post.id or parent.deleted_at is not None:
+            raise InvalidInput(_("The comment you reply to is not on this post."), code="invalid_parent")
+        if parent.parent_id is not None:
+            parent = parent.parent  # one level of replies: a reply to a reply joins the same thread
+    html, resolved, _topic_names = _render(post.network_id, body)
+    comment = Comment.objects.create(network_id=post.network_id, post=post, parent=parent, author=author, body=body,
+                                     html=html, created_at=created_at or timezone.now())
+    Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+    mentioned = _mentioned_users(post.network_id, resolved)
+    comment.mentions.set(mentioned)
+    told = {author.id}
+    if parent is not None and parent.author_id not in told:
+        notify([parent.author_id], kind=Kind.REPLY, actor=author, network_id=post.network_id, post=post,
+               comment=comment)
+        told.add(parent.author_id)
+    if post.author_id not in told:
+        notify([post.author_id], kind=Kind.COMMENT, actor=author, network_id=post.network_id, post=post,
+               comment=comment)
+        told.add(post.author_id)
+    _notify_mentions(post, mentioned, author, comment=comment, already=told)
+    activity.record(network_id=post.network_id, user_id=author.id, verb=activity.Verb.COMMENT,
+                    object_type=activity.Object.COMMENT, object_id=comment.id, community_id=post.community_id)
+    _comment_event(comment, events.COMMENT_CREATED)
+    return comment
+
+
+def _comment_event(comment: Comment, type: str) -> None:
+    emit_on_commit(type, network_id=comment.network_id, recipients=[],
+                   data={"post_id": str(comment.post_id), "comment_id": str(comment.id)})
+
+
+@transaction.atomic
+def do_edit_comment(comment: Comment, body: str, *, acting_user: User) -> Comment:
+    if not access.can_edit_comment(acting_user, comment):
+        raise Forbidden(_("Only the author can edit a comment."))
+    body = clean_body(body)
+    html, resolved, _topic_names = _render(comment.network_id, body)
+    comment.body, comment.html, comment.edited_at = body, html, timezone.now()
+    comment.save(update_fields=["body", "html", "edited_at"])
+    _comment_event(comment, events.COMMENT_UPDATED)
+    return comment
+
+
+@transaction.atomic
+def do_delete_comment(comment: Comment, *, acting_user: User) -> None:
+    if not access.can_delete_comment(acting_user, comment):
+        raise Forbidden()
+    updated = Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).update(
+        deleted_at=timezone.now(), deleted_by=acting_user)
+    if updated:
+        Post.objects.filter(pk=comment.post_id, comment_count__gt=0).update(comment_count=F("comment_count") - 1)
+    _comment_event(comment, events.COMMENT_DELETED)
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in ReactionKind.values:
+        raise InvalidInput(_("Unknown reaction. Use one of: %(kinds)s.") % {"kinds": ", ".join(ReactionKind.values)},
+                           code="invalid_reaction")
+    return kind
+
+
+@transaction.atomic
+def do_add_reaction(user: User, kind: str, *, post: Post | None = None, comment: Comment | None = None) -> bool:
+    """Idempotent: reacting twice with the same kind keeps one reaction. Returns True when added."""
+    kind = _check_kind(kind)
+    target_post = post if post is not None else comment.post
+    if not access.can_read_post(user, target_post):
+        raise Forbidden()
+    try:
+        with transaction.atomic():
+            Reaction.objects.create(network_id=user.network_id, user=user, post=post, comment=comment, kind=kind)
+    except IntegrityError:
+        return False
+    if post is not None:
+        notify([post.author_id], kind=Kind.REACTION, actor=user, network_id=post.network_id, post=post)
+    activity.record(network_id=user.network_id, user_id=user.id, verb=activity.Verb.REACT,
+                    object_type=activity.Object.POST if post is not None else activity.Object.COMMENT,
+                    object_id=(post or comment).id, community_id=target_post.community_id)
+    emit_on_commit(events.REACTIONS_CHANGED, network_id=user.network_id, recipients=[],
+                   data={"post_id": str(target_post.id), "comment_id": str(comment.id) if comment else None})
+    return True
+
+
+@transaction.atomic
+def do_remove_reaction(user: User, kind: str, *, post: Post | None = None, comment: Comment | None = None) -> bool:
+    kind = _check_kind(kind)
+    deleted, _rows = Reaction.objects.filter(user=user, post=post, comment=comment, kind=kind).delete()
+    if deleted:
+        target_post = post if post is not None else comment.post
+        emit_on_commit(events.REACTIONS_CHANGED, network_id=user.network_id, recipients=[],
+                       data={"post_id": str(target_post.id), "comment_id": str(comment.id) if comment else None})
+    return bool(deleted)
+
+
+def _topic_by_name(network_id: int, name: str, *, create: bool) -> Topic | None:
+    name = text.normalize_topic(name)
+    if not text.TOPIC_RE.fullmatch("#" + name):
+        raise InvalidInput(_("A topic is one word of letters, digits, dashes or underscores."), code="invalid_topic")
+    if create:
+        return Topic.objects.get_or_create(network_id=network_id, name=name)[0]
+    return Topic.objects.filter(network_id=network_id, name=name).first()
+
+
+@transaction.atomic
+def do_follow_topic(user: User, name: str) -> Topic:
+    topic = _topic_by_name(user.network_id, name, create=True)
+    _follow, created = TopicFollow.objects.get_or_create(network_id=user.network_id, topic=topic, user=user)
+    if created:
+        activity.record(network_id=user.network_id, user_id=user.id, verb=activity.Verb.FOLLOW,
+                        object_type=activity.Object.TOPIC, object_id=topic.id)
+    return topic
+
+
+@transaction.atomic
+def do_unfollow_topic(user: User, name: str) -> None:
+    topic = _topic_by_name(user.network_id, name, create=False)
+    if topic is not None:
+        TopicFollow.objects.filter(topic=topic, user=user).delete()

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.urls import include, path
+from django.views.static import serve
+
+from essaim.api import api
+from essaim.core.views import healthz
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    path("", include("essaim.accounts.urls")),
+    path("", include("essaim.communities.urls")),
+    path("", include("essaim.notifications.urls")),
+    path("", include("essaim.stream.urls")),
+    # Uploaded files (avatars) from the local media folder; object storage serves its own.
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]
