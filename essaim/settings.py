@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' Swagger UI from its own package (no CDN, within our CSP)
     "essaim.core",
     "essaim.accounts",
     "essaim.communities",
@@ -227,6 +228,8 @@ TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = CONFIG.data_dir / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # collected files go here; served from the app folders until then
+STATICFILES_DIRS = [BASE_DIR / "static"]  # essaim/static/essaim/: the stylesheet and JS modules
 MEDIA_URL = "/media/"
 MEDIA_ROOT = CONFIG.media_root
 WHITENOISE_USE_FINDERS = True

@@ -235,6 +235,18 @@ def find_invitation(network: Network, raw: str) -> Invitation | None:
     return invitation
 
 
+def invitation_status(network: Network, raw: str) -> str:
+    """"valid", "used", "expired" or "unknown": what the invitation page tells the visitor."""
+    invitation = Invitation.objects.filter(network=network, token_hash=_hash_token(raw or "")).first()
+    if invitation is None:
+        return "unknown"
+    if invitation.accepted_at is not None:
+        return "used"
+    if invitation.expires_at <= timezone.now():
+        return "expired"
+    return "valid"
+
+
 @transaction.atomic
 def do_accept_invitation(network: Network, raw: str, *, display_name: str, password: str) -> User:
     invitation = find_invitation(network, raw)
@@ -288,6 +300,8 @@ def do_deactivate_user(user: User, *, acting_user: User) -> User:
     require_admin(acting_user)
     if user.network_id != acting_user.network_id:
         raise Forbidden()
+    if user.id == acting_user.id:
+        raise Conflict(_("You cannot deactivate your own account."), code="self_deactivation")
     user.is_active = False
     user.auth_epoch += 1
     user.save(update_fields=["is_active", "auth_epoch"])
@@ -298,6 +312,8 @@ def do_deactivate_user(user: User, *, acting_user: User) -> User:
 @transaction.atomic
 def do_reactivate_user(user: User, *, acting_user: User) -> User:
     require_admin(acting_user)
+    if user.network_id != acting_user.network_id:
+        raise Forbidden()
     user.is_active = True
     user.save(update_fields=["is_active"])
     return user

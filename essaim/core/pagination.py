@@ -83,3 +83,20 @@ def paginate(qs: QuerySet, *, cursor: str | None, limit: int | None, time_field:
             values.insert(0, bool(getattr(last, pinned_field)))
         next_cursor = encode_cursor(values)
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def paginate_by_name(qs: QuerySet, *, cursor: str | None, limit: int | None, field: str = "name") -> Page:
+    """Alphabetical keyset pages over (field, id), for directories of people and communities."""
+    limit = clamp_limit(limit)
+    qs = qs.order_by(field, "id")
+    if cursor:
+        name, last_id = decode_cursor(cursor, 2)
+        if not isinstance(name, str) or not isinstance(last_id, int) or isinstance(last_id, bool):
+            raise InvalidInput("The cursor is not valid.", code="invalid_cursor")
+        qs = qs.filter(Q(**{f"{field}__gt": name}) | Q(**{field: name, "id__gt": last_id}))
+    rows = list(qs[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([getattr(rows[-1], field), rows[-1].id])
+    return Page(items=rows, next_cursor=next_cursor)

@@ -167,11 +167,14 @@ def do_create_comment(post: Post, author: User, body: str, *, parent: Comment | 
     if not access.can_read_post(author, post):  # whoever may read a post may comment on it
         raise Forbidden()
     body = clean_body(body)
+    replied_to = parent  # the comment answered; `parent` becomes the thread's top-level comment
     if parent is not None:
         if parent.post_id != post.id or parent.deleted_at is not None:
             raise InvalidInput(_("The comment you reply to is not on this post."), code="invalid_parent")
         if parent.parent_id is not None:
             parent = parent.parent  # one level of replies: a reply to a reply joins the same thread
+            if parent.deleted_at is not None:
+                raise InvalidInput(_("The comment you reply to is not on this post."), code="invalid_parent")
     html, resolved, _topic_names = _render(post.network_id, body)
     comment = Comment.objects.create(network_id=post.network_id, post=post, parent=parent, author=author, body=body,
                                      html=html, created_at=created_at or timezone.now())
@@ -179,10 +182,11 @@ def do_create_comment(post: Post, author: User, body: str, *, parent: Comment | 
     mentioned = _mentioned_users(post.network_id, resolved)
     comment.mentions.set(mentioned)
     told = {author.id}
-    if parent is not None and parent.author_id not in told:
-        notify([parent.author_id], kind=Kind.REPLY, actor=author, network_id=post.network_id, post=post,
-               comment=comment)
-        told.add(parent.author_id)
+    for answered in (replied_to, parent):  # whom the reply answers, then who started the thread
+        if answered is not None and answered.author_id not in told:
+            notify([answered.author_id], kind=Kind.REPLY, actor=author, network_id=post.network_id, post=post,
+                   comment=comment)
+            told.add(answered.author_id)
     if post.author_id not in told:
         notify([post.author_id], kind=Kind.COMMENT, actor=author, network_id=post.network_id, post=post,
                comment=comment)

@@ -121,3 +121,20 @@ def decorate_comments(comments: list[Comment], viewer) -> list[Comment]:
         c.reaction_counts = counts.get(c.id, {})
         c.my_reactions = sorted(mine.get(c.id, []))
     return comments
+
+
+def find_topic(viewer, name: str) -> Topic | None:
+    """The topic called `name` (with or without '#', any case) in the viewer's network, if it exists."""
+    from essaim.core.text import TOPIC_RE, normalize_topic
+
+    name = normalize_topic(name)
+    if not TOPIC_RE.fullmatch("#" + name):  # not a name any topic can have
+        return None
+    return Topic.objects.filter(network_id=viewer.network_id, name=name).first()
+
+
+def post_versions(post: Post, *, cursor=None, limit=None) -> Page:
+    """A post's earlier bodies, the most recently replaced first."""
+    from .models import PostVersion
+
+    return paginate(PostVersion.objects.filter(post=post), cursor=cursor, limit=limit, time_field="replaced_at")
