@@ -15,20 +15,30 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from essaim.core import activity
 from essaim.core.errors import Conflict, EssaimError, InvalidInput
+from essaim.core.http import safe_next, safe_url
 from essaim.core.pagination import paginate
 
 from . import actions, queries, throttle
 from .access import access_own_token, access_user, require_admin, user_for_reset_link
-from .forms import (AcceptInvitationForm, ChangePasswordForm, DirectoryForm, InviteForm, LoginForm,
-                    NetworkSettingsForm, NewPasswordForm, PasswordResetRequestForm, PeopleSearchForm, ProfileForm,
-                    TokenForm)
+from .forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    DirectoryForm,
+    InviteForm,
+    LoginForm,
+    NetworkSettingsForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    PeopleSearchForm,
+    ProfileForm,
+    TokenForm,
+)
 from .models import ApiToken, Follow, Organization, User
 
 # ---------------------------------------------------------------------------------------------
@@ -63,17 +73,9 @@ def next_page_url(request, cursor: str | None) -> str | None:
     return f"{request.path}?{params.urlencode()}"
 
 
-def safe_next(request, url: str | None) -> str | None:
-    """A redirect target from ?next= or a form field, only when it stays on this site."""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
-        return url
-    return None
-
-
 def back(request, default: str) -> HttpResponseRedirect:
     """After a POST: to the form's `next` when it is safe, else to `default`."""
-    return redirect(safe_next(request, request.POST.get("next")) or default)
+    return redirect(safe_next(request, default))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,7 +84,7 @@ def back(request, default: str) -> HttpResponseRedirect:
 
 @require_http_methods(["GET", "POST"])
 def login_view(request):
-    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_url(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated and request.method == "GET":
         return redirect(next_url or "/")
     form = LoginForm(request.POST or None)

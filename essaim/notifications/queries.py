@@ -25,8 +25,10 @@ def describe(notification: Notification) -> str:
     actor = notification.actor.display_name if notification.actor_id else _("Someone")
     community = notification.community.name if notification.community_id else ""
     kind = notification.kind
+    if kind == Kind.MENTION and notification.comment_id:
+        return _("%(actor)s mentioned you in a comment") % {"actor": actor}
     if kind == Kind.MENTION:
-        return _("%(actor)s mentioned you") % {"actor": actor}
+        return _("%(actor)s mentioned you in a post") % {"actor": actor}
     if kind == Kind.COMMENT:
         return _("%(actor)s commented on your post") % {"actor": actor}
     if kind == Kind.REPLY:

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from essaim.stream.views import safe_next
+from essaim.core.http import safe_next
 
+from .access import notifications_visible_to
 from .actions import do_mark_read
-from .models import Kind
-from .queries import notifications_for
+from .models import Kind, Notification
+from .queries import describe, notifications_for
 
 
 def notification_url(n) -> str:
@@ -34,13 +35,26 @@ def notification_url(n) -> str:
 def notification_list(request):
     page = notifications_for(request.user, cursor=request.GET.get("cursor") or None)
     for n in page.items:
-        n.url = notification_url(n)
+        n.text = describe(n)
     return render(request, "notifications/list.html", {
         "notifications": page.items,
         "next_cursor": page.next_cursor,
         "is_first_page": not request.GET.get("cursor"),
         "kinds": Kind,
     })
+
+
+@login_required
+@require_GET
+def open_notification(request, notification_id: int):
+    """Follow a notification: it is marked read, then you land on its object."""
+    n = (notifications_visible_to(Notification.objects.all(), request.user)
+         .filter(pk=notification_id).first())
+    if n is None:
+        return render(request, "error.html", {"status": 404, "message": _("Not found.")}, status=404)
+    if n.read_at is None:
+        do_mark_read(request.user, ids=[n.id])
+    return redirect(notification_url(n))
 
 
 @login_required

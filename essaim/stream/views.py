@@ -11,7 +11,6 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +20,7 @@ from essaim.communities import access as community_access
 from essaim.communities.models import Community
 from essaim.core import activity
 from essaim.core.errors import EssaimError, Forbidden, InvalidInput, NotFound
+from essaim.core.http import safe_next
 from essaim.core.pagination import paginate
 
 from . import access, actions, queries
@@ -31,15 +31,6 @@ AUTOCOMPLETE_LIMIT = 8
 
 
 # Helpers
-
-def safe_next(request, fallback: str) -> str:
-    """The `next` field or parameter when it points inside this site, else `fallback`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return fallback
-
 
 def wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")

@@ -83,7 +83,7 @@ def test_private_community_loop(people, new_page, shot):
     sign_in(b, "bruno@acme.test")
     expect(b.get_by_role("link", name=re.compile(r"Notifications [1-9]\d* unread"))).to_be_visible()
     b.goto("/notifications/")
-    mention = b.get_by_role("link", name=re.compile("Alice Martin mentioned you"))
+    mention = b.get_by_role("link", name=re.compile("Alice Martin mentioned you in a post"))
     expect(mention.first).to_be_visible()
     shot(b, "06-bruno-notifications")
     mention.first.click()

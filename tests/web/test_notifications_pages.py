@@ -38,7 +38,8 @@ def test_mention_shows_a_sentence_a_link_and_the_unread_badge(world):
     body = response.content.decode()
     assert response.status_code == 200
     assert "Owner mentioned you in a post" in body
-    assert f'href="/posts/{post.id}/"' in body
+    n = Notification.objects.get(recipient=world.member, post=post)
+    assert f'href="/notifications/{n.id}/"' in body
     assert 'class="notification unread"' in body
     unread = Notification.objects.filter(recipient=world.member, read_at__isnull=True).count()
     assert badge(body) == str(unread) and unread >= 1
@@ -58,7 +59,10 @@ def test_every_kind_has_its_sentence(world):
     assert "Owner commented on your post" in body
     assert "Moderator replied to your comment" in body
     assert "Outsider reacted to your post" in body
-    assert f"/posts/{post.id}/#comment-" in body
+    reply = Notification.objects.get(recipient=world.member, kind="reply")
+    client, _response = page(world.member)
+    followed = client.get(f"/notifications/{reply.id}/")
+    assert followed.status_code == 302 and followed["Location"] == f"/posts/{post.id}/#comment-{reply.comment_id}"
     _client, response = page(world.outsider)
     assert "Owner mentioned you in a comment" in response.content.decode()
     # invitations (the world fixture added the member to each community)
@@ -66,7 +70,8 @@ def test_every_kind_has_its_sentence(world):
     # join requests reach the owners and moderators
     _client, response = page(world.owner)
     assert "Requester asked to join Private Club" in response.content.decode()
-    assert f'href="/communities/{world.private.id}/"' in response.content.decode()
+    request_note = Notification.objects.get(recipient=world.owner, kind="join_request")
+    assert f'href="/notifications/{request_note.id}/"' in response.content.decode()
 
 
 def test_request_approved_sentence(world):
@@ -161,3 +166,31 @@ def test_empty_state(world):
     _client, response = page(world.outsider)
     assert 'class="empty"' in response.content.decode()
     assert "Mark all as read" not in response.content.decode()
+
+
+def test_following_a_notification_marks_it_read_and_leads_to_its_object(world):
+    post = actions.do_create_post(world.owner, "Hello @member", community=world.private)
+    n = Notification.objects.get(recipient=world.member, post=post)
+    client, _response = page(world.member)
+    response = client.get(f"/notifications/{n.id}/")
+    assert response.status_code == 302 and response["Location"] == f"/posts/{post.id}/"
+    n.refresh_from_db()
+    assert n.read_at is not None
+
+
+def test_nobody_follows_someone_elses_notification(world):
+    post = actions.do_create_post(world.owner, "Hello @member", community=world.open)
+    n = Notification.objects.get(recipient=world.member, post=post)
+    client, _response = page(world.outsider)
+    response = client.get(f"/notifications/{n.id}/")
+    assert response.status_code == 404
+    n.refresh_from_db()
+    assert n.read_at is None
+
+
+def test_a_notification_about_a_post_i_can_no_longer_see_cannot_be_followed(world):
+    post = actions.do_create_post(world.owner, "Secret plan @member", community=world.secret)
+    n = Notification.objects.get(recipient=world.member, post=post)
+    communities.do_remove_member(world.secret, world.member, acting_user=world.owner)
+    client, _response = page(world.member)
+    assert client.get(f"/notifications/{n.id}/").status_code == 404
