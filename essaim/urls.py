@@ -1,12 +1,13 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
 from essaim.api import api
-from essaim.core.views import healthz
+from essaim.core.views import api_not_found, healthz
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),  # anything else under /api/ answers in JSON too
     path("healthz", healthz, name="healthz"),
     path("", include("essaim.accounts.urls")),
     path("", include("essaim.communities.urls")),

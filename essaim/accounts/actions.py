@@ -322,6 +322,8 @@ def do_reactivate_user(user: User, *, acting_user: User) -> User:
 @transaction.atomic
 def do_set_admin(user: User, is_admin: bool, *, acting_user: User) -> User:
     require_admin(acting_user)
+    if user.network_id != acting_user.network_id:
+        raise Forbidden()
     if not is_admin and user.id == acting_user.id:
         raise Conflict(_("You cannot remove your own administrator role."), code="last_admin")
     user.is_admin = is_admin
@@ -331,7 +333,7 @@ def do_set_admin(user: User, is_admin: bool, *, acting_user: User) -> User:
 
 @transaction.atomic
 def do_create_token(user: User, *, scopes: list[str], name: str = "", acting_user: User) -> tuple[ApiToken, str]:
-    if acting_user.id != user.id and not acting_user.is_admin:
+    if acting_user.id != user.id and not (acting_user.is_admin and acting_user.network_id == user.network_id):
         raise Forbidden()
     scopes = [s.strip() for s in scopes if s.strip()]
     unknown = set(scopes) - set(ApiToken.SCOPES)
@@ -346,7 +348,7 @@ def do_create_token(user: User, *, scopes: list[str], name: str = "", acting_use
 
 @transaction.atomic
 def do_revoke_token(token: ApiToken, *, acting_user: User) -> None:
-    if token.user_id != acting_user.id and not acting_user.is_admin:
+    if token.user_id != acting_user.id and not (acting_user.is_admin and acting_user.network_id == token.network_id):
         raise Forbidden()
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 

@@ -123,6 +123,9 @@ def do_join_community(user, community: Community, *, message: str = ""):
 
 
 def _owner_count(community: Community) -> int:
+    # Counted under a lock on the community row: two owners stepping down at the same moment
+    # would otherwise each see the other still there, and leave the community without an owner.
+    list(Community.objects.select_for_update().filter(pk=community.pk).values_list("id", flat=True))
     return Membership.objects.filter(community=community, role=Role.OWNER).count()
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import ConfigDict
+from pydantic import ConfigDict, model_validator
 
 from .errors import EssaimError, Forbidden
 
@@ -33,6 +35,8 @@ class TokenAuth(HttpBearer):
             raise Forbidden(_("This token may only read (scope 'write' needed)."), code="insufficient_scope")
         request.user = found.user
         request.api_token = found
+        if found.user.language:  # messages in the token owner's language
+            translation.activate(found.user.language)
         return found.user
 
 
@@ -52,10 +56,35 @@ def error_body(code: str, message: str, details=None) -> dict:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
+def is_bad_text(value) -> bool:
+    """Text no database or renderer accepts: NUL characters, or half of a surrogate pair (JSON
+    may escape either, as "\\u0000" or "\\ud800"). Looks inside lists and objects."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, (list, tuple)):
+        return any(is_bad_text(v) for v in value)
+    if isinstance(value, dict):
+        return any(is_bad_text(k) or is_bad_text(v) for k, v in value.items())
+    return False
+
+
 class InSchema(Schema):
-    """Input schemas refuse unknown fields."""
+    """Input schemas refuse unknown fields, NUL characters and text that is not valid Unicode."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_text(cls, data):
+        if is_bad_text(data):
+            raise ValueError("text must be valid Unicode without NUL characters")
+        return data
 
 
 api = NinjaAPI(
@@ -92,10 +121,16 @@ def _auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    code = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "error")
     if exc.status_code == 403 and "CSRF" in str(exc):
         code = "csrf_failed"
     return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return api.create_response(request, error_body("too_large", _("The request body is too large.")), status=413)
 
 
 @api.exception_handler(Http404)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
 
@@ -25,7 +26,7 @@ def clamp_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
     if limit < 1 or limit > MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.", code="invalid_limit")
+        raise InvalidInput(_("limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT}, code="invalid_limit")
     return limit
 
 
@@ -42,7 +43,7 @@ def decode_cursor(cursor: str, size: int) -> list:
             raise ValueError
         return values
     except (ValueError, TypeError):
-        raise InvalidInput("The cursor is not valid.", code="invalid_cursor") from None
+        raise InvalidInput(_("The cursor is not valid."), code="invalid_cursor") from None
 
 
 def paginate(qs: QuerySet, *, cursor: str | None, limit: int | None, time_field: str = "created_at",
@@ -64,7 +65,7 @@ def paginate(qs: QuerySet, *, cursor: str | None, limit: int | None, time_field:
             when = datetime.fromisoformat(stamp)
             last_id = int(last_id)
         except (TypeError, ValueError):
-            raise InvalidInput("The cursor is not valid.", code="invalid_cursor") from None
+            raise InvalidInput(_("The cursor is not valid."), code="invalid_cursor") from None
         op = "gt" if ascending else "lt"
         older = Q(**{f"{time_field}__{op}": when}) | Q(**{time_field: when, f"id__{op}": last_id})
         if pinned_field:
@@ -92,7 +93,7 @@ def paginate_by_name(qs: QuerySet, *, cursor: str | None, limit: int | None, fie
     if cursor:
         name, last_id = decode_cursor(cursor, 2)
         if not isinstance(name, str) or not isinstance(last_id, int) or isinstance(last_id, bool):
-            raise InvalidInput("The cursor is not valid.", code="invalid_cursor")
+            raise InvalidInput(_("The cursor is not valid."), code="invalid_cursor")
         qs = qs.filter(Q(**{f"{field}__gt": name}) | Q(**{field: name, "id__gt": last_id}))
     rows = list(qs[: limit + 1])
     next_cursor = None

@@ -20,6 +20,13 @@ class PageErrorMiddleware:
         return None
 
 
+def api_not_found(request, *args, **kwargs):
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+
+    return JsonResponse({"error": {"code": "not_found", "message": _("Not found."), "details": None}}, status=404)
+
+
 def healthz(request):
     from django.http import JsonResponse
 

@@ -74,6 +74,8 @@ def can_announce(viewer, community) -> bool:
 
 
 def can_moderate_post(viewer, post) -> bool:
+    if getattr(viewer, "network_id", None) != post.network_id:  # tenancy first, for callers without access_post
+        return False
     if post.community_id is not None:
         return community_access.can_moderate_content(viewer, post.community)
     return viewer.is_admin or post.profile_user_id == viewer.id
@@ -100,4 +102,4 @@ def can_delete_comment(viewer, comment) -> bool:
 
 
 def can_pin(viewer, post) -> bool:
-    return can_announce(viewer, post.community)
+    return getattr(viewer, "network_id", None) == post.network_id and can_announce(viewer, post.community)

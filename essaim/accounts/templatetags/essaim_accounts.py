@@ -10,21 +10,13 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html
+
+from essaim.accounts.avatars import uploaded_or_gravatar_url
 
 register = template.Library()
 
 NAMED_SIZES = {"small": 28, "": 40, "medium": 40, "large": 96}
-
-
-def avatar_url(user, size: int = 40, network=None) -> str:
-    """The uploaded picture, else Gravatar when the network allows it, else the initials SVG."""
-    if getattr(user, "avatar", None):
-        return user.avatar.url
-    if network is not None and network.gravatar_enabled and user.email:
-        return f"https://www.gravatar.com/avatar/{user.email_hash}?s={min(size * 2, 512)}&d=identicon"
-    return reverse("accounts:avatar", args=[user.id])
 
 
 def _size(size) -> tuple[int, str]:
@@ -41,15 +33,21 @@ def _size(size) -> tuple[int, str]:
 
 @register.simple_tag(takes_context=True)
 def avatar(context, user, size=40, decorative=False):
-    """An <img> of the person's avatar with their name as alternative text."""
+    """The person's picture with their name as alternative text, or their initials (no extra request)."""
     if user is None or not getattr(user, "pk", None):
         return ""
     pixels, extra = _size(size)
     request = context.get("request")
     network = getattr(request, "network", None) if request is not None else None
     network = network or context.get("network")
+    classes = f"avatar {extra}".strip()
+    url = uploaded_or_gravatar_url(user, pixels, network)
+    if url is None:
+        if decorative:
+            return format_html('<span class="{} initials" aria-hidden="true">{}</span>', classes, user.initials)
+        return format_html('<span class="{} initials" role="img" aria-label="{}">{}</span>', classes,
+                           user.display_name, user.initials)
     return format_html(
         '<img class="{}" src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
-        f"avatar {extra}".strip(), avatar_url(user, pixels, network), "" if decorative else user.display_name,
-        pixels, pixels,
+        classes, url, "" if decorative else user.display_name, pixels, pixels,
     )
