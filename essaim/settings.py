@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "ninja",  # serves the API docs' Swagger UI from its own package (no CDN, within our CSP)
     "essaim.core",
     "essaim.accounts",
