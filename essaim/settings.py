@@ -70,6 +70,8 @@ def database_from_url(url: str) -> dict:
         path = unquote(parsed.path)
         if parsed.netloc:  # sqlite://relative/path
             path = parsed.netloc + path
+        elif path.startswith("//"):  # sqlite:////absolute/path
+            path = path[1:]
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,

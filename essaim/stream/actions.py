@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.communities import access as community_access
-from essaim.communities.models import Community
+from essaim.communities.models import Community, Visibility
 from essaim.core import activity, names, text
 from essaim.core.errors import Forbidden, InvalidInput
 from essaim.core.events import emit_on_commit
@@ -40,6 +40,10 @@ def _render(network_id: int, body: str) -> tuple[str, dict[str, tuple[int, int]]
     """HTML, the @names that resolved (name -> (kind, id)), and the topic names."""
     resolved = names.resolve(network_id, text.find_handles(body))
     topic_names = text.find_topics(body)
+    # The HTML is the same for every reader: a secret community's name stays plain text.
+    secret = set(Community.objects.filter(
+        id__in=[oid for kind, oid in resolved.values() if kind == Name.Kind.COMMUNITY],
+        visibility=Visibility.SECRET).values_list("id", flat=True)) if resolved else set()
 
     def link_handle(name: str) -> str | None:
         if name not in resolved:
@@ -47,6 +51,8 @@ def _render(network_id: int, body: str) -> tuple[str, dict[str, tuple[int, int]]
         kind, object_id = resolved[name]
         if kind == Name.Kind.USER:
             return reverse("accounts:profile", args=[object_id])
+        if object_id in secret:
+            return None
         return reverse("communities:detail", args=[object_id])
 
     def link_topic(name: str) -> str | None:
@@ -238,7 +244,7 @@ def do_add_reaction(user: User, kind: str, *, post: Post | None = None, comment:
     """Idempotent: reacting twice with the same kind keeps one reaction. Returns True when added."""
     kind = _check_kind(kind)
     target_post = post if post is not None else comment.post
-    if not access.can_read_post(user, target_post):
+    if not access.can_read_post(user, target_post) or (comment is not None and comment.deleted_at is not None):
         raise Forbidden()
     try:
         with transaction.atomic():

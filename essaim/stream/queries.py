@@ -66,6 +66,7 @@ def decorate(page: Page, viewer) -> Page:
 def decorate_posts(posts: list[Post], viewer) -> list[Post]:
     if not posts:
         return posts
+    community_access.roles_of(viewer)  # loaded once here, so per-post permission checks cost nothing
     ids = [p.id for p in posts]
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     mine: dict[int, list[str]] = defaultdict(list)

@@ -1,0 +1,195 @@
+"""`essaim bench`: measure what users feel, on the data that is there (load `essaim demo` first).
+
+- queries: SQL queries per feed page (home, community, profile, topic, All company; API), for a
+  page of 1 and a full page of 20, which must be equal.
+- feed: home-feed API latency (p50, p95, p99) at N concurrent clients against a real server
+  process started on a free loopback port with the same settings as `essaim serve`.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pick_reader():
+    """The demo person who belongs to the most communities (the heaviest home feed)."""
+    from django.db.models import Count
+
+    from essaim.accounts.models import User
+
+    return (User.objects.filter(is_active=True).annotate(n=Count("memberships")).order_by("-n", "id").first())
+
+
+def measure_queries() -> list[tuple[str, int, int]]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from essaim.communities.models import Membership
+    from essaim.core.middleware import network_for_host
+    from essaim.stream.models import PostTopic
+
+    reader = _pick_reader()
+    if reader is None:
+        raise SystemExit("No people yet: run `essaim demo` first.")
+    community_id = Membership.objects.filter(user=reader).values_list("community_id", flat=True).first()
+    topic = PostTopic.objects.filter(post__network_id=reader.network_id).values_list("topic__name", flat=True).first()
+    host = reader.network.domain or "127.0.0.1"
+    network_for_host(host)
+    client = Client(HTTP_HOST=host)
+    client.force_login(reader)
+    paths = {
+        "home": "/api/v1/feed",
+        "all company": "/api/v1/feed/all",
+        "community": f"/api/v1/communities/{community_id}/feed",
+        "profile": f"/api/v1/users/{reader.id}/feed",
+        "topic": f"/api/v1/topics/{topic}/feed",
+        "home page (HTML)": "/",
+    }
+    rows = []
+    for name, path in paths.items():
+        counts = []
+        for limit in (1, 20):
+            sep = "&" if "?" in path else "?"
+            url = path if path == "/" else f"{path}{sep}limit={limit}"
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(url)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
+            counts.append(len(ctx.captured_queries))
+        rows.append((name, counts[0], counts[1]))
+    return rows
+
+
+def _make_token() -> str:
+    from essaim.accounts.actions import do_create_token
+
+    reader = _pick_reader()
+    _token, raw = do_create_token(reader, scopes=["read"], name="bench", acting_user=reader)
+    return raw
+
+
+def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, workers: int = 1) -> dict:
+    token = _make_token()
+    port = _free_port()
+    env = dict(os.environ, ESSAIM_SECURE_COOKIES="0")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "essaim.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start: " + (server.stderr.read().decode()[-2000:]
+                                                                     if server.stderr else ""))
+                time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
+
+        def one(conn) -> float:
+            start = time.perf_counter()
+            conn.request("GET", "/api/v1/feed", headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"status {response.status}: {body[:200]!r}")
+            return time.perf_counter() - start
+
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(warmup):
+            one(warm)
+        warm.close()
+
+        latencies: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+        remaining = [requests]
+
+        def worker():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            while True:
+                with lock:
+                    if remaining[0] <= 0:
+                        break
+                    remaining[0] -= 1
+                try:
+                    took = one(conn)
+                    with lock:
+                        latencies.append(took)
+                except Exception as exc:  # counted, reported
+                    with lock:
+                        errors.append(str(exc))
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.close()
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+
+    return {"requests": len(latencies), "errors": len(errors), "concurrency": concurrency, "workers": workers,
+            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+            "throughput_rps": len(latencies) / elapsed if elapsed else 0.0,
+            "first_error": errors[0] if errors else None}
+
+
+def run(concurrency: int, requests: int, only: str | None = None, as_json: bool = False, workers: int = 1) -> int:
+    from django.db import connection
+
+    results: dict = {"database": connection.vendor}
+    if only in (None, "queries"):
+        results["queries"] = [{"feed": n, "queries_1_post": a, "queries_20_posts": b} for n, a, b in measure_queries()]
+    if only in (None, "feed"):
+        results["feed"] = measure_feed(concurrency=concurrency, requests=requests, workers=workers)
+    if as_json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"database: {results['database']}")
+    if "queries" in results:
+        print("SQL queries per feed page (1 post / 20 posts):")
+        for row in results["queries"]:
+            print(f"  {row['feed']:<18} {row['queries_1_post']:>3} / {row['queries_20_posts']:>3}")
+    if "feed" in results:
+        f = results["feed"]
+        print(f"home feed API, {f['workers']} server process(es), {f['concurrency']} concurrent clients, "
+              f"{f['requests']} requests, "
+              f"{f['errors']} errors: p50 {f['p50_ms']:.1f} ms, p95 {f['p95_ms']:.1f} ms, "
+              f"p99 {f['p99_ms']:.1f} ms, {f['throughput_rps']:.0f} req/s")
+        if f["first_error"]:
+            print(f"  first error: {f['first_error']}")
+    return 0
+

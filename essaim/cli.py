@@ -1,0 +1,478 @@
+"""The `essaim` command: set up, run and look after an Essaim instance.
+
+Every write goes through the actions.py functions, as it does from pages and the API. Mistakes
+at the keyboard (bad option, unknown person, duplicate e-mail...) print one clear line on stderr
+and exit with status 2; an unreachable database or a busy port exits with status 1. Operator
+messages are in English, like the rest of the server's console output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import socket
+import sys
+import time
+
+DEFAULT_NETWORK_NAME = "Essaim"
+DEFAULT_NETWORK_SLUG = "essaim"
+
+
+class CommandError(Exception):
+    """Something the person at the keyboard can fix: printed without a traceback."""
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def _warn(message: str) -> None:
+    print(f"essaim: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "essaim.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except (ValueError, ImproperlyConfigured) as exc:  # e.g. ESSAIM_DATABASE_URL with an unknown scheme
+        raise CommandError(str(exc)) from None
+    except OSError as exc:  # e.g. a data folder that cannot be created or read
+        raise CommandError(f"{exc.strerror}: {exc.filename}", 1) from None
+
+
+def _describe_database() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"SQLite database {os.path.realpath(db['NAME'])}"
+    where = db.get("HOST") or "local socket"
+    if db.get("PORT"):
+        where += f":{db['PORT']}"
+    return f"PostgreSQL database {db['NAME']} on {where}"
+
+
+def _pending_migrations() -> int:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def _require_migrated() -> None:
+    if _pending_migrations():
+        raise CommandError(f"the {_describe_database()} is not up to date: run `essaim migrate` first.", 1)
+
+
+def default_network(*, create: bool = True, name: str = DEFAULT_NETWORK_NAME, slug: str = DEFAULT_NETWORK_SLUG):
+    """The network served to hosts that match no network domain (the same rule as the web middleware)."""
+    from essaim.accounts.actions import do_create_network
+    from essaim.core.models import Network
+
+    network = Network.objects.filter(domain="").order_by("id").first()
+    if network is None and create:
+        candidate, n = slug, 1
+        while Network.objects.filter(slug=candidate).exists():
+            n += 1
+            candidate = f"{slug}-{n}"
+        network = do_create_network(name, candidate)
+    return network
+
+
+def _existing_person(email: str):
+    """The person with this e-mail address in the default network, which must exist."""
+    from essaim.accounts.models import User
+
+    _require_migrated()
+    network = default_network(create=False)
+    if network is None:
+        raise CommandError("there is no network yet: run `essaim createadmin` or `essaim demo` first.")
+    user = User.objects.filter(network=network, email__iexact=(email or "").strip()).first()
+    if user is None:
+        raise CommandError(f"no one with the e-mail address {email!r} in the network {network.name!r}.")
+    return user
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _ask(label: str, value: str | None, option: str) -> str:
+    if value:
+        return value
+    if not _interactive():
+        raise CommandError(f"{option} is required (no terminal to ask on).")
+    try:
+        value = input(f"{label}: ").strip()
+    except EOFError:
+        value = ""
+    if not value:
+        raise CommandError(f"{option} is required.")
+    return value
+
+
+def _ask_password(value: str | None, *, required: bool) -> str | None:
+    if value:
+        return value
+    if not _interactive():
+        if required:
+            raise CommandError("--password is required (no terminal to ask on).")
+        return None
+    first = getpass.getpass("Password (at least 10 characters)" + ("" if required else ", empty for none") + ": ")
+    if not first:
+        if required:
+            raise CommandError("a password is required.")
+        return None
+    if getpass.getpass("Password again: ") != first:
+        raise CommandError("the two passwords differ.")
+    return first
+
+
+def _sign_in_url() -> str:
+    from django.conf import settings
+
+    return settings.ESSAIM_BASE_URL + settings.LOGIN_URL
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_migrate(args) -> int:
+    from django.core.management import call_command
+
+    pending = _pending_migrations()
+    call_command("migrate", verbosity=0, interactive=False)
+    _say(f"{_describe_database()}: " + (f"{pending} migrations applied." if pending else "already up to date."))
+    return 0
+
+
+def cmd_check(args) -> int:
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", deploy=args.deploy)
+    except SystemCheckError as exc:
+        print(str(exc).strip(), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_createadmin(args) -> int:
+    from essaim.accounts.actions import do_create_user
+
+    _require_migrated()
+    email = _ask("E-mail", args.email, "--email")
+    name = _ask("Name", args.name, "--name")
+    password = _ask_password(args.password, required=True)
+    network = default_network()
+    user = do_create_user(network, email=email, display_name=name, password=password, is_admin=True)
+    _say(f"Administrator {user.display_name} <{user.email}> (@{user.handle}) created in the network {network.name}.")
+    _say(f"Sign in at {_sign_in_url()}")
+    return 0
+
+
+def cmd_user_create(args) -> int:
+    from essaim.accounts.actions import do_create_user
+
+    _require_migrated()
+    password = _ask_password(args.password, required=False)
+    network = default_network()
+    user = do_create_user(network, email=args.email, display_name=args.name, password=password,
+                          is_admin=args.admin)
+    role = "Administrator" if user.is_admin else "Person"
+    _say(f"{role} {user.display_name} <{user.email}> (@{user.handle}) created in the network {network.name}.")
+    if not password:
+        _say("No password set: they choose one with “Forgot your password?” on the sign-in page.")
+    return 0
+
+
+def cmd_user_deactivate(args) -> int:
+    from essaim.accounts.actions import do_deactivate_user
+    from essaim.accounts.models import ApiToken, User
+
+    user = _existing_person(args.email)
+    if not user.is_active:
+        _say(f"{user.display_name} <{user.email}> is already deactivated; nothing changed.")
+        return 0
+    # The command acts with an administrator's rights, as the web page would.
+    acting = (User.objects.filter(network_id=user.network_id, is_admin=True, is_active=True).exclude(pk=user.pk)
+              .order_by("id").first()) or (user if user.is_admin else None)
+    if acting is None:
+        raise CommandError("the network has no active administrator: run `essaim createadmin` first.")
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
+    do_deactivate_user(user, acting_user=acting)
+    _say(f"{user.display_name} <{user.email}> is deactivated: signed out everywhere, "
+         f"{tokens} API token{'s' if tokens != 1 else ''} revoked.")
+    return 0
+
+
+def cmd_token_create(args) -> int:
+    from essaim.accounts.actions import do_create_token
+
+    user = _existing_person(args.user)
+    if not user.is_active:
+        raise CommandError(f"{user.email} is deactivated: their tokens would not work.")
+    scopes = [s for s in args.scopes.split(",") if s.strip()]
+    token, raw = do_create_token(user, scopes=scopes, name=args.name, acting_user=user)
+    _say(f"API token {token.prefix}… for {user.email}, scopes: {', '.join(sorted(token.scope_set))}.")
+    _say("Use it as `Authorization: Bearer <token>`. It is shown once only; keep it secret.")
+    _say(raw)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from essaim import demo
+
+    _require_migrated()
+    network = default_network(name=demo.DEMO_NETWORK_NAME, slug=demo.DEMO_NETWORK_SLUG)
+    if demo.is_loaded(network):
+        _say(f"The demo network is already there ({demo.DEMO_ADMIN_EMAIL}); nothing changed.")
+        return 0
+    started = time.monotonic()
+    summary = demo.load(network)
+    _say(f"Demo network loaded into {network.name} in {time.monotonic() - started:.0f} s: "
+         + ", ".join(f"{count} {what}" for what, count in summary.items()) + ".")
+    _say(f"Sign in as {demo.DEMO_ADMIN_EMAIL} with password {demo.DEMO_PASSWORD} "
+         "(every demo person has this password).")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from essaim import bench
+
+    _require_migrated()
+    return bench.run(concurrency=args.concurrency, requests=args.requests, only=args.only, as_json=args.json,
+                     workers=args.workers)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except socket.gaierror:
+            raise CommandError(f"unknown host {host!r}.") from None
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {host}:{port} ({exc.strerror}); is Essaim already running? "
+                               "Choose another port with --port.", 1) from None
+
+
+def _sign_in_hint(network) -> str:
+    from essaim import demo
+    from essaim.accounts.models import User
+
+    if network is None:
+        return "There is no network yet: stop here and run `essaim demo` or `essaim createadmin`."
+    admin = User.objects.filter(network=network, email__iexact=demo.DEMO_ADMIN_EMAIL, is_active=True).first()
+    if admin is not None and admin.check_password(demo.DEMO_PASSWORD):
+        return f"Sign in as {demo.DEMO_ADMIN_EMAIL} with password {demo.DEMO_PASSWORD}"
+    if not User.objects.filter(network=network, is_active=True).exists():
+        return "No one can sign in yet: run `essaim createadmin` in another terminal."
+    return "Sign in with your e-mail address and password."
+
+
+def cmd_serve(args) -> int:
+    from django.conf import settings
+    from django.db import connections
+
+    _check_port_free(args.host, args.port)
+    pending = _pending_migrations()
+    if pending:
+        _warn(f"{pending} database migrations are not applied: run `essaim migrate`.")
+        network = None
+    else:
+        network = default_network(create=False)
+    host_in_url = f"[{args.host}]" if ":" in args.host else args.host
+    lines = [f"Essaim is running on http://{host_in_url}:{args.port}", _sign_in_hint(network)]
+    allowed = settings.ALLOWED_HOSTS
+    if args.host not in allowed and args.host not in ("0.0.0.0", "::") and "*" not in allowed:
+        _warn(f"{args.host} is not in ESSAIM_ALLOWED_HOSTS ({', '.join(settings.ALLOWED_HOSTS)}): "
+              "requests to it will be refused.")
+    if settings.SESSION_COOKIE_SECURE:
+        lines.append("Cookies are marked Secure: sign-in needs HTTPS in front of Essaim "
+                     "(ESSAIM_SECURE_COOKIES=0 for plain http on this machine).")
+    lines.append("Press Ctrl-C to stop.")
+    os.makedirs(settings.STATIC_ROOT, exist_ok=True)  # collected files go there; app files are served directly
+    connections.close_all()  # no database connection may cross the fork into the workers
+    _run_gunicorn(args, lines)
+    return 0
+
+
+def _run_gunicorn(args, banner: list[str]) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    def when_ready(server) -> None:
+        for line in banner:
+            _say(line)
+
+    def on_exit(server) -> None:
+        _say("Essaim stopped.")
+
+    options = {
+        "bind": f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "worker_class": "gthread",
+        "threads": args.threads,
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "proc_name": "essaim",
+        "loglevel": "warning",
+        "errorlog": "-",
+        "control_socket_disable": True,
+        "when_ready": when_ready,
+        "on_exit": on_exit,
+    }
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from essaim.wsgi import application
+
+            return application
+
+    Server(prog="essaim serve").run()
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {port}")
+    return port
+
+
+def _between(low: int, high: int):
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"expected a number between {low} and {high}, not {number}")
+        return number
+
+    return parse
+
+
+_positive = _between(1, 256)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="essaim", description="Essaim, an open-source enterprise social network.",
+        epilog="Settings come from ESSAIM_* environment variables; see README.md.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser("serve", help="run the web server (never adds data by itself)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1)")
+    serve.add_argument("--threads", type=_positive, default=8, help="threads per worker (default 8)")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="create or update the database tables")
+    migrate.set_defaults(func=cmd_migrate)
+
+    check = commands.add_parser("check", help="run the system checks")
+    check.add_argument("--deploy", action="store_true", help="also run the checks for production deployments")
+    check.set_defaults(func=cmd_check)
+
+    admin = commands.add_parser("createadmin", help="create an administrator (and the network if there is none)")
+    admin.add_argument("--email")
+    admin.add_argument("--name", help="display name")
+    admin.add_argument("--password", help="asked for when missing and a terminal is attached")
+    admin.set_defaults(func=cmd_createadmin)
+
+    user = commands.add_parser("user", help="manage people").add_subparsers(dest="user_command", metavar="ACTION",
+                                                                             required=True)
+    create = user.add_parser("create", help="create a person")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True, help="display name")
+    create.add_argument("--password", help="without one, the person sets it through “Forgot your password?”")
+    create.add_argument("--admin", action="store_true", help="make them an administrator")
+    create.set_defaults(func=cmd_user_create)
+    deactivate = user.add_parser("deactivate", help="deactivate a person: ends their sessions and tokens")
+    deactivate.add_argument("--email", required=True)
+    deactivate.set_defaults(func=cmd_user_deactivate)
+
+    token = commands.add_parser("token", help="manage API tokens").add_subparsers(dest="token_command",
+                                                                                  metavar="ACTION", required=True)
+    token_create = token.add_parser("create", help="create an API token; prints it alone on the last line")
+    token_create.add_argument("--user", required=True, metavar="EMAIL", help="e-mail address of the token's owner")
+    token_create.add_argument("--scopes", default="read", help="comma-separated: read, write, admin (default read)")
+    token_create.add_argument("--name", default="", help="a label to recognise the token by")
+    token_create.set_defaults(func=cmd_token_create)
+
+    bench = commands.add_parser("bench", help="measure SQL queries per feed page and home-feed latency "
+                                             "(on the demo network)")
+    bench.add_argument("--concurrency", type=_positive, default=50, help="concurrent clients (default 50)")
+    bench.add_argument("--requests", type=_between(1, 100_000), default=1000, help="requests in all (default 1000)")
+    bench.add_argument("--only", choices=["queries", "feed"], help="run one of the two measures")
+    bench.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench.add_argument("--workers", type=_positive, default=1, help="server processes to measure (default 1)")
+    bench.set_defaults(func=cmd_bench)
+
+    demo = commands.add_parser("demo", help="load the demo network once (running it again changes nothing)")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("essaim")
+    except Exception:  # not installed (running from a source tree)
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # exits with status 2 on a bad command line
+    try:
+        _setup_django()
+        from django.db import DatabaseError
+
+        from essaim.core.errors import EssaimError
+
+        try:
+            return args.func(args)
+        except EssaimError as exc:  # refused by an action: bad input, duplicate, not allowed
+            raise CommandError(exc.message) from None
+        except DatabaseError as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if "does not exist" in detail and "database" in detail:
+                detail += " (create it first, for example with createdb)"
+            raise CommandError(f"cannot use the {_describe_database()}: {detail}", 1) from None
+    except CommandError as exc:
+        print(f"essaim: error: {exc}", file=sys.stderr, flush=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
