@@ -46,6 +46,17 @@ ensure_chromium() {
   warn "Chromium is missing at $CHROMIUM: the browser tests will be skipped (apt-get install chromium)."
 }
 
+ensure_axe() {
+  # axe-core (npm, pinned in package.json) checks accessibility in the browser tests.
+  [[ -f node_modules/axe-core/axe.min.js ]] && return 0
+  if command -v npm >/dev/null; then
+    say "Installing axe-core for the accessibility checks"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null && return 0
+  fi
+  in_ci && fail "axe-core could not be installed (npm ci): the accessibility checks cannot run."
+  warn "axe-core is missing (npm ci): the accessibility checks will be skipped."
+}
+
 postgres_reachable() {
   "$BIN/python" - "$PG_URL" <<'PY'
 import sys
@@ -82,6 +93,7 @@ say "System checks and migrations"
   || fail "the models changed without a migration: run \`.venv/bin/python -m django makemigrations\`."
 
 ensure_chromium
+ensure_axe
 run_pytest "SQLite (browser tests included)" "$@"
 
 if postgres_reachable; then
