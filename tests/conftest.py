@@ -18,6 +18,7 @@ from essaim.communities import actions as communities
 from essaim.communities.models import Role
 from essaim.core import events
 from essaim.core.middleware import clear_cache
+from essaim.stream import actions as stream
 
 PASSWORD = "correct horse battery staple"
 
@@ -134,3 +135,22 @@ def captured_events():
     unsubscribe = events.subscribe(seen.append)
     yield seen
     unsubscribe()
+
+
+@pytest.fixture
+def post_in(world):
+    """post_in(place, body=..., author=...) -> a post written by `member` (by default) in that place.
+
+    The profile place is the outsider's profile, so that its audience differs from its author's."""
+
+    def make(place: str, body: str = "A post", *, author=None, **kwargs):
+        author = author or world.member
+        if place in ("open", "private", "secret"):
+            return stream.do_create_post(author, body, community=world.community(place), **kwargs)
+        if place == "company":
+            return stream.do_create_post(author, body, **kwargs)
+        if place == "profile":
+            return stream.do_create_post(author, body, profile_user=world.outsider, **kwargs)
+        raise ValueError(place)
+
+    return make

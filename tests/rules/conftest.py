@@ -8,7 +8,6 @@ from django.db.models import Max
 
 from essaim.notifications import actions as notifications
 from essaim.notifications.models import Notification
-from essaim.stream import actions as stream
 
 # Where a post can live: a community of each visibility, the All company feed, a person's profile.
 PLACES = ("open", "private", "secret", "company", "profile")
@@ -25,25 +24,6 @@ def persona(world, name: str):
 def who(world):
     """who(name) -> the persona's user object (AnonymousUser for "anonymous")."""
     return lambda name: persona(world, name)
-
-
-@pytest.fixture
-def post_in(world):
-    """post_in(place, body=..., author=...) -> a post written by `member` (by default) in that place.
-
-    The profile place is the outsider's profile, so that its audience differs from its author's."""
-
-    def make(place: str, body: str = "A post", *, author=None, **kwargs):
-        author = author or world.member
-        if place in ("open", "private", "secret"):
-            return stream.do_create_post(author, body, community=world.community(place), **kwargs)
-        if place == "company":
-            return stream.do_create_post(author, body, **kwargs)
-        if place == "profile":
-            return stream.do_create_post(author, body, profile_user=world.outsider, **kwargs)
-        raise ValueError(place)
-
-    return make
 
 
 class Notes:
