@@ -92,7 +92,9 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "OPTIONS": options,
-            "CONN_MAX_AGE": 0,
+            # Keep connections between requests (one per server thread), checked before reuse.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
         }
     raise ValueError(f"ESSAIM_DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgres://)")
 
