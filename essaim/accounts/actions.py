@@ -18,7 +18,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from essaim.core import activity, names
+from essaim.core import activity, names, text
 from essaim.core.errors import Conflict, Forbidden, InvalidInput
 from essaim.core.mail import send_on_commit
 from essaim.core.models import Name, Network
@@ -69,7 +69,8 @@ def do_create_user(network: Network, *, email: str, display_name: str, password:
         raise InvalidInput(_("A display name is required."), code="invalid_display_name")
     if User.objects.filter(network=network, email__iexact=email).exists():
         raise Conflict(_("Someone already uses this e-mail address."), code="email_taken")
-    user = User(network=network, email=email, display_name=display_name[:120], is_admin=is_admin, handle="")
+    user = User(network=network, email=email, display_name=display_name[:120], sort_name=text.fold(display_name)[:120],
+                is_admin=is_admin, handle="")
     if password:
         _check_password(password, user)
         user.set_password(password)
@@ -103,6 +104,9 @@ def _apply_profile(user: User, fields: dict) -> None:
                 raise InvalidInput(_("A display name is required."), code="invalid_display_name")
             setattr(user, key, value)
             update.append(key)
+            if key == "display_name":
+                user.sort_name = text.fold(value)[:120]
+                update.append("sort_name")
         elif key == "organization":
             value = (value or "").strip()[:120]
             user.organization = (

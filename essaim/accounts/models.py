@@ -50,6 +50,7 @@ class User(AbstractBaseUser):
     email = models.EmailField(max_length=254)
     handle = models.CharField(max_length=40)
     display_name = models.CharField(max_length=120)
+    sort_name = models.CharField(max_length=120, default="", editable=False)  # core.text.fold(display_name)
     job_title = models.CharField(max_length=120, blank=True, default="")
     department = models.CharField(max_length=120, blank=True, default="")
     organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL)
@@ -76,7 +77,7 @@ class User(AbstractBaseUser):
             models.UniqueConstraint(fields=["network", "email"], name="user_email_unique"),
             models.UniqueConstraint(fields=["network", "handle"], name="user_handle_unique"),
         ]
-        indexes = [models.Index(fields=["network", "display_name"], name="user_name_idx")]
+        indexes = [models.Index(fields=["network", "sort_name", "id"], name="user_sort_name_idx")]
 
     def __str__(self) -> str:
         return self.display_name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from essaim.core.pagination import Page, paginate_by_name
+from essaim.core.text import fold
 
 from .models import Follow, User
 
@@ -13,15 +14,16 @@ MAX_QUERY = 200
 
 def directory(viewer, *, q: str = "", department: str = "", organization: str = "", skill: str = "",
               location: str = "", cursor: str | None = None, limit: int | None = None) -> Page:
-    """The people directory: active people the viewer may see, by display name then id.
+    """The people directory: active people the viewer may see, by name (ignoring case and accents)
+    then id.
 
-    q matches the display name or handle anywhere, or the e-mail address from its start, ignoring
-    case; the filters match department, organization and skill exactly (ignoring case) and the
+    q matches the display name (ignoring case and accents) or handle anywhere, or the e-mail
+    address from its start; the filters match department, organization and skill exactly (ignoring case) and the
     location anywhere."""
     qs = User.objects.visible_to(viewer).select_related("organization").prefetch_related("skills")
     q = (q or "").strip()[:MAX_QUERY]
     if q:
-        qs = qs.filter(Q(display_name__icontains=q) | Q(handle__icontains=q.lstrip("@")) | Q(email__istartswith=q))
+        qs = qs.filter(Q(sort_name__contains=fold(q)) | Q(handle__icontains=q.lstrip("@")) | Q(email__istartswith=q))
     if department := (department or "").strip():
         qs = qs.filter(department__iexact=department)
     if organization := (organization or "").strip():
@@ -30,7 +32,7 @@ def directory(viewer, *, q: str = "", department: str = "", organization: str = 
         qs = qs.filter(skills__name=skill)
     if location := (location or "").strip():
         qs = qs.filter(location__icontains=location)
-    return paginate_by_name(qs, cursor=cursor, limit=limit, field="display_name")
+    return paginate_by_name(qs, cursor=cursor, limit=limit, field="sort_name")
 
 
 def is_following(viewer, user) -> bool:

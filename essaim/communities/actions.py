@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from essaim.core import activity, names
+from essaim.core import activity, names, text
 from essaim.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from essaim.core.events import emit_on_commit
 from essaim.core.models import Name
@@ -62,7 +62,8 @@ def do_create_community(creator, *, name: str, description: str = "", visibility
         raise Forbidden(_("Only administrators can create communities in this network."))
     name = _clean_text(name, "name", 100, required=True)
     description = _clean_text(description, "description", 2000)
-    community = Community.objects.create(network_id=creator.network_id, name=name, slug="",
+    community = Community.objects.create(network_id=creator.network_id, name=name, sort_name=text.fold(name)[:100],
+                                         slug="",
                                          description=description, visibility=_check_visibility(visibility),
                                          created_by=creator)
     if slug:
@@ -81,6 +82,8 @@ def do_update_community(community: Community, *, acting_user, **fields) -> Commu
     for key, value in fields.items():
         if key == "name":
             community.name = _clean_text(value, "name", 100, required=True)
+            community.sort_name = text.fold(community.name)[:100]
+            update.append("sort_name")
         elif key == "description":
             community.description = _clean_text(value, "description", 2000)
         elif key == "visibility":

@@ -35,6 +35,7 @@ class CommunityQuerySet(models.QuerySet):
 class Community(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE)
     name = models.CharField(max_length=100)
+    sort_name = models.CharField(max_length=100, default="", editable=False)  # core.text.fold(name)
     slug = models.CharField(max_length=40)
     description = models.TextField(max_length=2000, blank=True, default="")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.OPEN)
@@ -46,7 +47,7 @@ class Community(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["network", "slug"], name="community_slug_unique")]
-        indexes = [models.Index(fields=["network", "name"], name="community_name_idx")]
+        indexes = [models.Index(fields=["network", "sort_name", "id"], name="community_sort_name_idx")]
         verbose_name_plural = "communities"
 
     def __str__(self) -> str:

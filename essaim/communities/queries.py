@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from essaim.core.pagination import Page, paginate, paginate_by_name
+from essaim.core.text import fold
 
 from . import access
 from .models import Community, JoinRequest, Membership
@@ -16,10 +17,10 @@ def community_directory(viewer, *, q: str = "", mine: bool = False, cursor: str 
     qs = Community.objects.visible_to(viewer)
     q = (q or "").strip()[:MAX_QUERY]
     if q:
-        qs = qs.filter(name__icontains=q)
+        qs = qs.filter(sort_name__contains=fold(q))
     if mine:
         qs = qs.filter(id__in=access.member_community_ids(viewer))
-    page = paginate_by_name(qs, cursor=cursor, limit=limit, field="name")
+    page = paginate_by_name(qs, cursor=cursor, limit=limit, field="sort_name")
     with_viewer_state(page.items, viewer)
     return page
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from html import escape
 
@@ -31,6 +32,13 @@ HANDLE_RE = re.compile(r"(?<![\w@/.])@([a-z0-9][a-z0-9_.-]{0,38}[a-z0-9_]|[a-z0-
 TOPIC_RE = re.compile(r"(?<![\w&#/])#(\w[\w-]{0,48}\w|\w)", re.UNICODE)
 
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False, "breaks": True}).enable("table").enable("strikethrough")
+
+
+def fold(value: str) -> str:
+    """Case- and accent-insensitive form for sorting and searching names: "Aïcha" -> "aicha".
+    Letters of other scripts are kept (only combining marks are dropped)."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
 
 
 def normalize_topic(name: str) -> str:

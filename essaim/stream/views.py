@@ -21,6 +21,7 @@ from essaim.communities.models import Community
 from essaim.core import activity
 from essaim.core.errors import EssaimError, Forbidden, InvalidInput, NotFound
 from essaim.core.http import safe_next
+from essaim.core.text import fold
 from essaim.core.pagination import paginate
 
 from . import access, actions, queries
@@ -368,16 +369,17 @@ def autocomplete(request):
     q = (request.GET.get("q") or "").strip().lstrip("@")[:40]
     if not q:
         return JsonResponse({"items": []})
+    folded = fold(q)
     people = list(
         User.objects.visible_to(viewer)
-        .filter(Q(handle__istartswith=q) | Q(display_name__istartswith=q) | Q(display_name__icontains=" " + q))
-        .order_by("display_name", "id")
+        .filter(Q(handle__istartswith=q) | Q(sort_name__startswith=folded) | Q(sort_name__contains=" " + folded))
+        .order_by("sort_name", "id")
         .values_list("handle", "display_name")[:AUTOCOMPLETE_LIMIT]
     )
     communities = list(
         Community.objects.visible_to(viewer)
-        .filter(Q(slug__istartswith=q) | Q(name__istartswith=q))
-        .order_by("name", "id")
+        .filter(Q(slug__istartswith=q) | Q(sort_name__startswith=folded))
+        .order_by("sort_name", "id")
         .values_list("slug", "name")[:AUTOCOMPLETE_LIMIT]
     )
     community_slots = min(len(communities), 3)
