@@ -408,6 +408,12 @@ def test_a_notification_reads_in_french_for_a_french_speaking_recipient(world, a
     (item,) = [n for n in api_as(world.owner).get("notifications").json_body["items"] if n["kind"] == "comment"]
     assert item["text"] == "Member a commenté votre publication"
 
+    _token, raw = accounts.do_create_token(world.owner, scopes=["read"], name="CRM", acting_user=world.owner)
+    integration = api_as(token=raw)
+    integration.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    (item,) = [n for n in integration.get("notifications").json_body["items"] if n["kind"] == "comment"]
+    assert item["text"] == "Member a commenté votre publication"  # a token speaks its owner's language
+
 
 def test_the_same_event_reads_in_english_for_an_english_speaking_recipient(world, api_as):
     accounts.do_update_profile(world.owner, acting_user=world.owner, language="fr")
