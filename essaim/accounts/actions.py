@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from essaim.core import activity, names, text
 from essaim.core.errors import Conflict, Forbidden, InvalidInput
@@ -30,6 +31,10 @@ INVITATION_DAYS = 7
 MAX_SKILLS = 50
 AVATAR_SIZE = 256
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
+FIELD_LABELS = {"display_name": gettext_lazy("Display name"), "job_title": gettext_lazy("Job title"),
+                "department": gettext_lazy("Department"), "location": gettext_lazy("Location"),
+                "phone": gettext_lazy("Phone"), "bio": gettext_lazy("About you"),
+                "organization": gettext_lazy("Organization")}
 PROFILE_LIMITS = {"display_name": 120, "job_title": 120, "department": 120, "location": 120, "phone": 40,
                   "bio": 5000, "organization": 120}
 
@@ -98,7 +103,7 @@ def _apply_profile(user: User, fields: dict) -> None:
             value = (value or "").strip()
             if len(value) > PROFILE_LIMITS[key]:
                 raise InvalidInput(_("%(field)s is too long (at most %(max)d characters).")
-                                   % {"field": key, "max": PROFILE_LIMITS[key]}, code="too_long",
+                                   % {"field": FIELD_LABELS[key], "max": PROFILE_LIMITS[key]}, code="too_long",
                                    details={"field": key})
             if key == "display_name" and not value:
                 raise InvalidInput(_("A display name is required."), code="invalid_display_name")
@@ -277,7 +282,8 @@ def do_request_password_reset(network: Network, email: str) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     send_on_commit(to=user.email, template="password_reset", language=user.language or None,
-                   context={"user": user.display_name, "path": f"/password/reset/{uid}/{token}/"})
+                   context={"user": user.display_name, "network": network.name,
+                            "path": f"/password/reset/{uid}/{token}/"})
 
 
 @transaction.atomic

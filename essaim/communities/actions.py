@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from essaim.core import activity, names, text
 from essaim.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -18,12 +19,17 @@ from . import access, events
 from .models import ROLE_RANK, Community, JoinRequest, Membership, Role, Visibility
 
 
+FIELD_LABELS = {"name": gettext_lazy("Name"), "description": gettext_lazy("Description"),
+                "message": gettext_lazy("Message")}
+
+
 def _clean_text(value: str, field: str, limit: int, *, required: bool = False) -> str:
     value = (value or "").strip()
+    label = FIELD_LABELS[field]
     if required and not value:
-        raise InvalidInput(_("%(field)s is required.") % {"field": field}, code="required", details={"field": field})
+        raise InvalidInput(_("%(field)s is required.") % {"field": label}, code="required", details={"field": field})
     if len(value) > limit:
-        raise InvalidInput(_("%(field)s is too long (at most %(max)d characters).") % {"field": field, "max": limit},
+        raise InvalidInput(_("%(field)s is too long (at most %(max)d characters).") % {"field": label, "max": limit},
                            code="too_long", details={"field": field})
     return value
 

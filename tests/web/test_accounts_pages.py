@@ -157,6 +157,7 @@ def test_password_reset_by_email_end_to_end(world, django_capture_on_commit_call
         response = Client().post("/password/reset/", {"email": world.member.email})
     assert response.status_code == 200 and "Check your e-mail" in text(response)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [world.member.email]
+    assert mail.outbox[0].subject == "Choose a new password for Acme"
     path = re.search(r"/password/reset/[^/\s]+/[^/\s]+/", mail.outbox[0].body).group(0)
     client = Client()
     assert client.get(path).status_code == 200
@@ -520,3 +521,22 @@ def test_admin_network_settings(world):
     directory = text(as_user(world.member).get("/people/"))
     assert "https://www.gravatar.com/avatar/" in directory
     assert client.post("/admin/network/", {"name": ""}).status_code == 422
+
+
+def test_a_too_long_profile_field_is_named_in_words(world):
+    from essaim.core.errors import InvalidInput
+
+    try:
+        accounts.do_update_profile(world.member, acting_user=world.member, job_title="x" * 121)
+    except InvalidInput as exc:
+        assert exc.message == "Job title is too long (at most 120 characters)."
+    else:
+        raise AssertionError("a 121-character job title was accepted")
+
+
+def test_a_refusal_page_says_why_once(world):
+    client = as_user(world.member)
+    response = client.post(f"/communities/{world.open.id}/edit/", {"name": "Taken over"})
+    body = text(response)
+    assert response.status_code == 403
+    assert body.count("You are not allowed to do this.") == 1
