@@ -3,6 +3,8 @@ it (off by default: it sends a hash of the e-mail address outside), else the ini
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.urls import reverse
 
 
@@ -14,6 +16,12 @@ def uploaded_or_gravatar_url(user, size: int = 40, network=None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _initials_pattern() -> str:
+    # reverse() once: lists of people would otherwise resolve the same route for every person.
+    return reverse("accounts:avatar", args=[987654321]).replace("987654321", "{}")
+
+
 def avatar_url(user, size: int = 40, network=None) -> str:
     """Always a URL: the initials SVG when there is no picture (for the API and e-mails)."""
-    return uploaded_or_gravatar_url(user, size, network) or reverse("accounts:avatar", args=[user.id])
+    return uploaded_or_gravatar_url(user, size, network) or _initials_pattern().format(user.id)
