@@ -49,6 +49,11 @@ ensure_chromium() {
 ensure_axe() {
   # axe-core (npm, pinned in package.json) checks accessibility in the browser tests.
   [[ -f node_modules/axe-core/axe.min.js ]] && return 0
+  if ! command -v npm >/dev/null && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    say "Installing npm for the accessibility checks"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null || true
+  fi
   if command -v npm >/dev/null; then
     say "Installing axe-core for the accessibility checks"
     npm ci --no-audit --no-fund --loglevel=error >/dev/null && return 0
