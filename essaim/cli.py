@@ -308,7 +308,61 @@ def cmd_serve(args) -> int:
     lines.append("Press Ctrl-C to stop.")
     os.makedirs(settings.STATIC_ROOT, exist_ok=True)  # collected files go there; app files are served directly
     connections.close_all()  # no database connection may cross the fork into the workers
-    _run_gunicorn(args, lines)
+    if args.wsgi:
+        _run_gunicorn(args, lines)
+    else:
+        _run_uvicorn(args, lines)
+    return 0
+
+
+def _run_uvicorn(args, banner: list[str]) -> None:
+    import logging
+
+    import uvicorn
+
+    from django.conf import settings
+
+    if settings.ESSAIM_JOBS == "embedded" and args.workers > 1:
+        _warn("ESSAIM_JOBS=embedded runs jobs in every server process; with several, prefer "
+              "ESSAIM_JOBS=worker and `essaim worker`.")
+
+    class Banner(logging.Handler):
+        def emit(self, record) -> None:
+            if "Application startup complete" in record.getMessage():
+                for line in banner:
+                    _say(line)
+
+    logging.getLogger("uvicorn.error").addHandler(Banner())
+    uvicorn.run("essaim.asgi:application", host=args.host, port=args.port, workers=args.workers,
+                log_level="warning", access_log=False, lifespan="on", proxy_headers=False,
+                timeout_graceful_shutdown=5, server_header=False)
+    _say("Essaim stopped.")
+
+
+def cmd_worker(args) -> int:
+    import signal
+
+    from essaim.core.jobs import Runner
+
+    _require_migrated()
+    runner = Runner(poll=args.poll)
+
+    def stop(signum, frame) -> None:
+        runner.stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    _say(f"Essaim worker running jobs from the {_describe_database()}. Press Ctrl-C to stop.")
+    runner.run_forever()
+    _say("Essaim worker stopped.")
+    return 0
+
+
+def cmd_mailgate(args) -> int:
+    from essaim.mail.gate import run_gate
+
+    _require_migrated()
+    run_gate(host=args.host, port=args.port, lmtp=args.lmtp, announce=_say)
     return 0
 
 
@@ -390,8 +444,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1)")
-    serve.add_argument("--threads", type=_positive, default=8, help="threads per worker (default 8)")
+    serve.add_argument("--threads", type=_positive, default=8, help="threads per worker, with --wsgi (default 8)")
+    serve.add_argument("--wsgi", action="store_true",
+                       help="serve pages and the API with gunicorn (WSGI) instead: no live event stream, no job "
+                            "runner (for measurements and set-ups that stream from other processes)")
     serve.set_defaults(func=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run background jobs (notifications by e-mail, digests, ...)")
+    worker.add_argument("--poll", type=float, default=1.0, help="seconds between looks for new jobs (default 1)")
+    worker.set_defaults(func=cmd_worker)
+
+    mailgate = commands.add_parser("mailgate", help="receive replies by e-mail (an SMTP or LMTP server)")
+    mailgate.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    mailgate.add_argument("--port", type=_port, default=2525, help="port to listen on (default 2525)")
+    mailgate.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+    mailgate.set_defaults(func=cmd_mailgate)
 
     migrate = commands.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(func=cmd_migrate)

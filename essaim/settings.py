@@ -32,6 +32,10 @@ class Config:
     secure_cookies: bool
     default_from_email: str
     base_url: str
+    redis_url: str
+    jobs: str
+    reply_address: str
+    reply_days: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | os._Environ = os.environ) -> Config:
@@ -49,7 +53,19 @@ class Config:
             secure_cookies=_bool(env.get("ESSAIM_SECURE_COOKIES"), not debug),
             default_from_email=env.get("ESSAIM_FROM_EMAIL") or "Essaim <essaim@localhost>",
             base_url=(env.get("ESSAIM_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            redis_url=env.get("ESSAIM_REDIS_URL") or "",
+            jobs=_jobs_mode(env),
+            reply_address=env.get("ESSAIM_REPLY_ADDRESS") or "",
+            reply_days=int(env.get("ESSAIM_REPLY_DAYS") or 30),
         )
+
+
+def _jobs_mode(env) -> str:
+    value = (env.get("ESSAIM_JOBS") or ("worker" if env.get("ESSAIM_REDIS_URL") else "embedded")).strip().lower()
+    if value not in {"embedded", "worker"}:
+        raise ValueError("ESSAIM_JOBS: use 'embedded' (jobs run inside `essaim serve`) or 'worker' "
+                         "(jobs run in `essaim worker` processes)")
+    return value
 
 
 def _stored_secret_key(data_dir: Path) -> str:
@@ -146,6 +162,8 @@ INSTALLED_APPS = [
     "essaim.communities",
     "essaim.stream",
     "essaim.notifications",
+    "essaim.messaging",
+    "essaim.mail",
 ]
 
 MIDDLEWARE = [
@@ -242,7 +260,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "essaim"}}
+ESSAIM_REDIS_URL = CONFIG.redis_url
+ESSAIM_JOBS = CONFIG.jobs
+ESSAIM_REPLY_ADDRESS = CONFIG.reply_address
+ESSAIM_REPLY_DAYS = CONFIG.reply_days
+if CONFIG.redis_url:  # shared by every process: login throttles, caches
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.redis_url,
+                          "KEY_PREFIX": "essaim"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "essaim"}}
 
 vars().update(email_from_url(CONFIG.email_url))
 DEFAULT_FROM_EMAIL = CONFIG.default_from_email

@@ -136,3 +136,35 @@ def access_join_request(viewer, community, request_id):
         return JoinRequest.objects.select_related("user").get(pk=int(request_id), community=community)
     except (JoinRequest.DoesNotExist, TypeError, ValueError):
         raise NotFound() from None
+
+
+def audience_candidates(network_id: int, user_ids):
+    """The active people of the network among `user_ids`, ready for the predicates above (one
+    query): the live stream asks, per event, which of the people connected may receive it."""
+    from essaim.accounts.models import User
+
+    return list(User.objects.filter(id__in=list(user_ids)[:100_000], network_id=network_id, is_active=True)
+                .select_related("network"))
+
+
+def preload_roles(users, community_ids) -> None:
+    """Load, in one query, the roles of `users` in `community_ids` only. The user objects must be used
+    for questions about those communities alone (as the audience functions do)."""
+    wanted = [c for c in community_ids if c is not None]
+    roles: dict[int, dict[int, str]] = {u.id: {} for u in users}
+    if wanted and users:
+        for user_id, community_id, role in Membership.objects.filter(
+                user_id__in=list(roles), community_id__in=wanted).values_list("user_id", "community_id", "role"):
+            roles[user_id][community_id] = role
+    for user in users:
+        user._community_roles = (_roles_version, roles[user.id])
+
+
+def community_audience(community_id, user_ids) -> set[int]:
+    """Who among `user_ids` may see the community (same predicate as its page)."""
+    community = Community.objects.filter(pk=community_id).first()
+    if community is None:
+        return set()
+    users = audience_candidates(community.network_id, user_ids)
+    preload_roles(users, [community.id])
+    return {u.id for u in users if can_see_community(u, community)}

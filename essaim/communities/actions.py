@@ -102,7 +102,7 @@ def do_update_community(community: Community, *, acting_user, **fields) -> Commu
         update.append(key)
     if update:
         community.save(update_fields=update)
-        emit_on_commit(events.COMMUNITY_UPDATED, network_id=community.network_id, recipients=[],
+        emit_on_commit(events.COMMUNITY_UPDATED, network_id=community.network_id,
                        data={"community_id": str(community.id)})
     return community
 

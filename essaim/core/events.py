@@ -1,14 +1,18 @@
 """Events after commit: the only way to notify, push live updates, index or record analytics.
 
-An event is {id, type, data}, addressed to an explicit list of user ids computed with the same
-access rules as pages. Delivery happens only once the surrounding transaction commits; a rolled
-back write emits nothing. The in-process broker fans events out to subscribers; later adapters
-(Redis pub/sub) plug in behind `publish`.
+An event is {id, type, data}. It is either addressed to explicit user ids (a notification, a direct
+message) or to everyone allowed to see its object: its declared *audience* function answers, at
+delivery time and with the object's own access predicate, which of the connected people may
+receive it, so a member removed from a private community stops receiving its events at once.
+
+`emit_on_commit` writes the event to the event log inside the caller's transaction (so its id is
+the resume point of the live stream and a rolled-back write leaves nothing), then publishes it
+through the broker once the transaction commits: in process by default, through Redis pub/sub
+when ESSAIM_REDIS_URL is set, so that every web process can deliver it.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -24,27 +28,67 @@ class Event:
     type: str
     network_id: int
     data: dict
-    recipients: frozenset[int] = field(default_factory=frozenset)
+    recipients: frozenset[int] | None = None  # None: the audience of the object
     id: int = 0
 
     def as_json(self) -> dict:
         return {"id": str(self.id), "type": self.type, "data": self.data}
 
+    def as_message(self) -> dict:
+        return {"id": self.id, "type": self.type, "network_id": self.network_id, "data": self.data,
+                "recipients": sorted(self.recipients) if self.recipients is not None else None}
 
-# Every event type any app emits; apps declare theirs in their events.py and register them here.
+    @classmethod
+    def from_message(cls, message: dict) -> Event:
+        recipients = message.get("recipients")
+        return cls(type=message["type"], network_id=int(message["network_id"]), data=message.get("data") or {},
+                   recipients=frozenset(int(r) for r in recipients) if recipients is not None else None,
+                   id=int(message["id"]))
+
+
+# An audience function: (event, candidate user ids) -> the ids among them allowed to receive it.
+Audience = Callable[[Event, list[int]], set[int]]
+
+# Every event type any app emits; apps declare theirs in their events.py.
 EVENT_TYPES: set[str] = set()
+_audiences: dict[str, Audience] = {}
 
 
-def declare(*names: str) -> None:
+def declare(*names: str, audience: Audience | None = None) -> None:
+    """Declare event types. Events of a type with an `audience` may be emitted without recipients;
+    events of a type without one must name their recipients."""
     EVENT_TYPES.update(names)
+    if audience is not None:
+        for name in names:
+            _audiences[name] = audience
+
+
+def audience_of(event: Event, candidate_ids: Iterable[int]) -> set[int]:
+    """Which of `candidate_ids` may receive `event`: its recipients (still active members of the
+    network), or the people its object's access predicate lets see it. Anything unknown: nobody."""
+    candidates = sorted({int(c) for c in candidate_ids})
+    if not candidates:
+        return set()
+    if event.recipients is not None:
+        from essaim.accounts.models import User
+
+        wanted = [c for c in candidates if c in event.recipients]
+        if not wanted:
+            return set()
+        return set(User.objects.filter(id__in=wanted, network_id=event.network_id, is_active=True)
+                   .values_list("id", flat=True))
+    audience = _audiences.get(event.type)
+    if audience is None:
+        return set()
+    return set(audience(event, candidates))
 
 
 _subscribers: list[Callable[[Event], None]] = []
-_counter = itertools.count(1)
 _lock = threading.Lock()
 
 
 def subscribe(callback: Callable[[Event], None]) -> Callable[[], None]:
+    """Call `callback` for every event this process publishes (tests, in-process listeners)."""
     with _lock:
         _subscribers.append(callback)
 
@@ -57,6 +101,8 @@ def subscribe(callback: Callable[[Event], None]) -> Callable[[], None]:
 
 
 def publish(event: Event) -> None:
+    from . import broker
+
     with _lock:
         subscribers = list(_subscribers)
     for callback in subscribers:
@@ -64,14 +110,25 @@ def publish(event: Event) -> None:
             callback(event)
         except Exception:  # one failing subscriber must not stop the others
             log.exception("event subscriber failed for %s", event.type)
+    broker.publish(event)
 
 
-def emit_on_commit(type: str, *, network_id: int, data: dict, recipients: Iterable[int]) -> None:
+def emit_on_commit(type: str, *, network_id: int, data: dict, recipients: Iterable[int] | None = None) -> None:
+    """Record an event in the caller's transaction and publish it once that transaction commits.
+    `recipients=None` (or empty, for a type that declares an audience) means: everyone who may see
+    the object."""
+    from .models import EventLog
+
     if type not in EVENT_TYPES:
         raise ValueError(f"undeclared event type {type!r}")
-    frozen = frozenset(int(r) for r in recipients)
-
-    def send() -> None:
-        publish(Event(type=type, network_id=network_id, data=data, recipients=frozen, id=next(_counter)))
-
-    transaction.on_commit(send)
+    frozen = frozenset(int(r) for r in recipients) if recipients is not None else None
+    if not frozen and type in _audiences:
+        frozen = None
+    if frozen is None and type not in _audiences:
+        raise ValueError(f"event type {type!r} has no audience: name its recipients")
+    if frozen is not None and not frozen:
+        return  # addressed to nobody
+    row = EventLog.objects.create(network_id=network_id, type=type, data=data,
+                                  recipients=sorted(frozen) if frozen is not None else None)
+    event = Event(type=type, network_id=network_id, data=data, recipients=frozen, id=row.id)
+    transaction.on_commit(lambda: publish(event))

@@ -81,3 +81,48 @@ class Activity(models.Model):
             models.Index(fields=["network_id", "user_id", "created_at"], name="activity_user_time"),
             models.Index(fields=["network_id", "community_id", "created_at"], name="activity_community_time"),
         ]
+
+
+class EventLog(models.Model):
+    """Every event, kept for a while so that a live client resuming with Last-Event-ID gets exactly
+    what it missed, from any web process. Written in the transaction of the change it reports."""
+
+    network_id = models.BigIntegerField()
+    type = models.CharField(max_length=60)
+    data = models.JSONField(default=dict)
+    # User ids the event is addressed to; null: everyone allowed to see its object (computed at
+    # delivery with the object's access predicate).
+    recipients = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["network_id", "id"], name="eventlog_network_id")]
+
+
+class Job(models.Model):
+    """A unit of background work, written in the transaction that needs it (an outbox), run by the
+    in-process runner or by `essaim worker`. A worker leases a job; a killed worker's lease expires
+    and the job runs again, so jobs are written to be idempotent."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        DONE = "done"
+        FAILED = "failed"
+
+    network_id = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=60)
+    payload = models.JSONField(default=dict)
+    # Enqueueing twice with the same key makes one job.
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    run_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=8)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    locked_by = models.CharField(max_length=100, blank=True, default="")
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "run_at"], name="job_ready")]

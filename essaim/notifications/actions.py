@@ -17,7 +17,7 @@ MAX_RECIPIENTS = 1000
 
 
 def notify(recipient_ids: Iterable[int], *, kind: str, actor, network_id: int, post=None, comment=None,
-           community=None) -> list[Notification]:
+           community=None, message=None) -> list[Notification]:
     ids = []
     for rid in recipient_ids:
         if rid is not None and (actor is None or rid != actor.id) and rid not in ids:
@@ -27,7 +27,7 @@ def notify(recipient_ids: Iterable[int], *, kind: str, actor, network_id: int, p
         return []
     rows = Notification.objects.bulk_create([
         Notification(network_id=network_id, recipient_id=rid, kind=kind, actor=actor, post=post,
-                     comment=comment, community=community)
+                     comment=comment, community=community, message=message)
         for rid in ids
     ])
     for row in rows:

@@ -18,6 +18,8 @@ class Kind(models.TextChoices):
     JOIN_REQUEST = "join_request", _("Asked to join a community")
     INVITATION = "invitation", _("Added you to a community")
     REQUEST_APPROVED = "request_approved", _("Approved your request")
+    MESSAGE = "message", _("Sent you a direct message")
+    COMMUNITY_POST = "community_post", _("Posted in a community you follow closely")
 
 
 class Notification(models.Model):
@@ -29,6 +31,7 @@ class Notification(models.Model):
     comment = models.ForeignKey("stream.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     community = models.ForeignKey("communities.Community", null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="+")
+    message = models.ForeignKey("messaging.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

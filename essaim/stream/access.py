@@ -103,3 +103,16 @@ def can_delete_comment(viewer, comment) -> bool:
 
 def can_pin(viewer, post) -> bool:
     return getattr(viewer, "network_id", None) == post.network_id and can_announce(viewer, post.community)
+
+
+def post_audience(post_id, user_ids, *, deleted_too: bool = False) -> set[int]:
+    """Who among `user_ids` may read the post, by `can_read_post` itself (batched: two queries).
+    With `deleted_too`, as if it were not deleted: who must be told that it went away."""
+    post = Post.objects.select_related("community").filter(pk=post_id).first()
+    if post is None:
+        return set()
+    if deleted_too:
+        post.deleted_at = None
+    users = community_access.audience_candidates(post.network_id, user_ids)
+    community_access.preload_roles(users, [post.community_id])
+    return {u.id for u in users if can_read_post(u, post)}

@@ -83,9 +83,10 @@ def _notify_mentions(post: Post, users: list[User], actor: User, comment: Commen
 
 def _post_event(post: Post, type: str) -> None:
     # Recipients are computed at delivery time from the post's audience (same predicate as pages).
-    emit_on_commit(type, network_id=post.network_id, recipients=[],
-                   data={"post_id": str(post.id), "community_id": str(post.community_id) if post.community_id
-                         else None})
+    emit_on_commit(type, network_id=post.network_id, data={
+        "post_id": str(post.id), "community_id": str(post.community_id) if post.community_id else None,
+        "author_id": str(post.author_id), "profile_user_id": str(post.profile_user_id) if post.profile_user_id else None,
+    })
 
 
 @transaction.atomic
@@ -205,7 +206,7 @@ def do_create_comment(post: Post, author: User, body: str, *, parent: Comment | 
 
 
 def _comment_event(comment: Comment, type: str) -> None:
-    emit_on_commit(type, network_id=comment.network_id, recipients=[],
+    emit_on_commit(type, network_id=comment.network_id,
                    data={"post_id": str(comment.post_id), "comment_id": str(comment.id)})
 
 
@@ -256,7 +257,7 @@ def do_add_reaction(user: User, kind: str, *, post: Post | None = None, comment:
     activity.record(network_id=user.network_id, user_id=user.id, verb=activity.Verb.REACT,
                     object_type=activity.Object.POST if post is not None else activity.Object.COMMENT,
                     object_id=(post or comment).id, community_id=target_post.community_id)
-    emit_on_commit(events.REACTIONS_CHANGED, network_id=user.network_id, recipients=[],
+    emit_on_commit(events.REACTIONS_CHANGED, network_id=user.network_id,
                    data={"post_id": str(target_post.id), "comment_id": str(comment.id) if comment else None})
     return True
 
@@ -267,7 +268,7 @@ def do_remove_reaction(user: User, kind: str, *, post: Post | None = None, comme
     deleted, _rows = Reaction.objects.filter(user=user, post=post, comment=comment, kind=kind).delete()
     if deleted:
         target_post = post if post is not None else comment.post
-        emit_on_commit(events.REACTIONS_CHANGED, network_id=user.network_id, recipients=[],
+        emit_on_commit(events.REACTIONS_CHANGED, network_id=user.network_id,
                        data={"post_id": str(target_post.id), "comment_id": str(comment.id) if comment else None})
     return bool(deleted)
 

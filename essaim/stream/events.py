@@ -8,5 +8,19 @@ COMMENT_UPDATED = "comment.updated"
 COMMENT_DELETED = "comment.deleted"
 REACTIONS_CHANGED = "reaction.changed"
 
-declare(POST_CREATED, POST_UPDATED, POST_DELETED, COMMENT_CREATED, COMMENT_UPDATED, COMMENT_DELETED,
-        REACTIONS_CHANGED)
+
+def _readers(event, user_ids):
+    from .access import post_audience
+
+    return post_audience(event.data["post_id"], user_ids)
+
+
+def _former_readers(event, user_ids):
+    from .access import post_audience
+
+    return post_audience(event.data["post_id"], user_ids, deleted_too=True)
+
+
+declare(POST_CREATED, POST_UPDATED, COMMENT_CREATED, COMMENT_UPDATED, COMMENT_DELETED, REACTIONS_CHANGED,
+        audience=_readers)
+declare(POST_DELETED, audience=_former_readers)

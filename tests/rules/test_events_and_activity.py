@@ -31,7 +31,9 @@ def test_creating_a_post_emits_post_created_once_after_commit(world, captured_ev
         assert captured_events == []  # nothing leaves before the commit
     created = of_type(captured_events, "post.created")
     assert len(created) == 1
-    assert created[0].data == {"post_id": str(post.id), "community_id": str(world.open.id)}
+    assert created[0].data == {"post_id": str(post.id), "community_id": str(world.open.id),
+                               "author_id": str(world.member.id), "profile_user_id": None}
+    assert created[0].recipients is None  # the audience of the post, computed at delivery
     assert created[0].network_id == world.network.id
     # The mention's notification went out too, to its one recipient.
     told = of_type(captured_events, "notification.created")

@@ -1,0 +1,51 @@
+"""Direct messages: one-to-one and group conversations. Only current participants ever see one."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from essaim.core.models import Network
+
+MAX_PARTICIPANTS = 50
+
+
+class Conversation(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE)
+    title = models.CharField(max_length=120, blank=True, default="")
+    is_group = models.BooleanField(default=False)
+    # For a one-to-one conversation: "<smaller user id>:<larger user id>", so there is one per pair.
+    pair_key = models.CharField(max_length=50, null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "pair_key"], condition=models.Q(pair_key__isnull=False),
+                                    name="conversation_one_per_pair"),
+        ]
+
+
+class Participant(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+    last_read_message_id = models.BigIntegerField(default=0)
+    muted = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="participant_once")]
+        indexes = [models.Index(fields=["user", "left_at"], name="participant_user")]
+
+
+class Message(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    html = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "id"], name="message_conversation")]
