@@ -1,12 +1,22 @@
 """Direct messages: one-to-one and group conversations. Only current participants ever see one."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from essaim.core.models import Network
 
-MAX_PARTICIPANTS = 50
+MAX_PARTICIPANTS = 50  # including the person who starts the conversation
+MAX_TITLE = 120
+
+
+class ConversationQuerySet(models.QuerySet):
+    def visible_to(self, viewer) -> ConversationQuerySet:
+        from .access import conversations_visible_to
+
+        return conversations_visible_to(self, viewer)
 
 
 class Conversation(models.Model):
@@ -18,6 +28,8 @@ class Conversation(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     last_message_at = models.DateTimeField(default=timezone.now)
+
+    objects = ConversationQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -49,3 +61,17 @@ class Message(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["conversation", "id"], name="message_conversation")]
+
+
+class LegalHoldExport(models.Model):
+    """The audit line of `essaim legalhold export`: the only way anyone but a participant reads
+    messages. Kept for good; never shown in the pages."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE)
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    subject_email = models.EmailField(max_length=254)
+    operator = models.CharField(max_length=200, help_text="Who ran the command (the operating-system account)")
+    destination = models.CharField(max_length=1000)
+    conversation_count = models.PositiveIntegerField(default=0)
+    message_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
