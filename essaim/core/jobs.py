@@ -188,6 +188,12 @@ def _prune_job(row: Job) -> None:
     prune()
 
 
+@job("core.probe", lease=timedelta(seconds=5), max_attempts=3)
+def _probe_job(row: Job) -> None:
+    """Does nothing but take a moment: lets an operator (or a test) see that runners take jobs."""
+    time.sleep(min(float(row.payload.get("seconds", 0)), 4.0))
+
+
 class Runner:
     """A loop that runs jobs until stopped: the thread inside `essaim serve` (embedded) or the
     body of `essaim worker`."""

@@ -2,7 +2,8 @@
 
 `access_post(user, id)` succeeds exactly when the post is in `Post.objects.visible_to(user)`;
 `access_community(user, id)` exactly when the community is in `Community.objects.visible_to(user)`;
-a comment is readable exactly when its post is. Worlds are random: two networks, people (some
+a comment is readable exactly when its post is; the live stream's batched audience of a post or
+community is exactly the set of people the single-object check lets in. Worlds are random: two networks, people (some
 administrators, some deactivated), communities of every visibility whose visibility may change
 later, memberships of every role, pending requests, people leaving, and posts in communities, in
 All company and on profiles, some deleted.
@@ -144,6 +145,18 @@ def check_agreement(viewers, posts, clubs, comments):
             assert community_access.can_see_community(viewer, Community.objects.get(pk=club.pk)) is expected
             assert_access(expected, community_access.access_community, viewer, club.id)
         assert_access(False, community_access.access_community, viewer, missing_club)
+
+    # The live stream's batched audiences pick exactly the people the single-object checks let in.
+    people = {v.pk: User.objects.get(pk=v.pk) for v in viewers if getattr(v, "pk", None)}
+    ids = list(people) + [missing_post]
+    for post in posts:
+        fresh = Post.objects.select_related("community").get(pk=post.pk)
+        expected = {pk for pk, person in people.items() if stream_access.can_read_post(person, fresh)}
+        assert stream_access.post_audience(post.id, ids) == expected, post.id
+    for club in clubs:
+        fresh = Community.objects.get(pk=club.pk)
+        expected = {pk for pk, person in people.items() if community_access.can_see_community(person, fresh)}
+        assert community_access.community_audience(club.id, ids) == expected, club.id
 
 
 class _Rollback(Exception):
