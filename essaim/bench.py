@@ -4,6 +4,10 @@
   page of 1 and a full page of 20, which must be equal.
 - feed: home-feed API latency (p50, p95, p99) at N concurrent clients against a real server
   process started on a free loopback port with the same settings as `essaim serve`.
+- events (only with --only events): live delivery through Redis with two web processes
+  (essaim.core.bench_events).
+- digest (only with --only digest): the digest e-mails of N people (--people) in a throwaway
+  network, through an SMTP sink on a free loopback port (essaim.notifications.bench).
 """
 
 from __future__ import annotations
@@ -167,10 +171,19 @@ def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, 
             "first_error": errors[0] if errors else None}
 
 
-def run(concurrency: int, requests: int, only: str | None = None, as_json: bool = False, workers: int = 1) -> int:
+def run(concurrency: int, requests: int, only: str | None = None, as_json: bool = False, workers: int = 1,
+        people: int = 1000, clients: int = 50, posts: int = 200) -> int:
     from django.db import connection
 
     results: dict = {"database": connection.vendor}
+    if only == "digest":  # builds its own throwaway network: only when asked for
+        from essaim.notifications.bench import bench_digest
+
+        results["digest"] = bench_digest(people=people)
+    if only == "events":  # writes (then removes) posts: only when asked for
+        from essaim.core.bench_events import measure_events
+
+        results["events"] = measure_events(clients=clients, posts=posts)
     if only in (None, "queries"):
         results["queries"] = [{"feed": n, "queries_1_post": a, "queries_20_posts": b} for n, a, b in measure_queries()]
     if only in (None, "feed"):
@@ -183,6 +196,19 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
         print("SQL queries per feed page (1 post / 20 posts):")
         for row in results["queries"]:
             print(f"  {row['feed']:<18} {row['queries_1_post']:>3} / {row['queries_20_posts']:>3}")
+    if "digest" in results:
+        d = results["digest"]
+        print(f"digest for {d['people']} people: {d['emails_sent']} e-mails sent in {d['seconds']:.2f} s "
+              f"({d['smtp_messages_received']} received by the SMTP sink over {d['smtp_connections']} connection(s))")
+    if "events" in results:
+        e = results["events"]
+        print(f"live events, {e['processes']} web process(es), {e['broker']} broker, {e['clients']} open streams, "
+              f"{e['posts']} posts ({e['writes_per_s']:.0f} writes/s), {e['errors']} errors: "
+              f"{e['deliveries']} of {e['expected_deliveries']} deliveries, {e['deliveries_per_s']:.0f} events "
+              f"delivered/s; delay from write to delivery p50 {e['p50_ms']:.1f} ms, p95 {e['p95_ms']:.1f} ms, "
+              f"p99 {e['p99_ms']:.1f} ms")
+        if e["first_error"]:
+            print(f"  first error: {e['first_error']}")
     if "feed" in results:
         f = results["feed"]
         print(f"home feed API, {f['workers']} server process(es), {f['concurrency']} concurrent clients, "

@@ -3,8 +3,9 @@
 #   1. system checks and missing migrations;
 #   2. the whole pytest suite on SQLite, browser tests included;
 #   3. the suite again on PostgreSQL (browser tests once is enough).
-# With CI set, a missing Chromium or an unreachable PostgreSQL fails the run; without CI they
-# are skipped with a warning, so that a laptop without PostgreSQL can still run the tests.
+# With CI set, a missing Chromium, an unreachable PostgreSQL or Redis (127.0.0.1:6379, database 15
+# for the multi-process live tests) fails the run; without CI they are skipped with a warning, so
+# that a laptop without them can still run the tests.
 #
 # ESSAIM_TEST_POSTGRES_URL  PostgreSQL to test on (default postgres://postgres@127.0.0.1:5432/essaim;
 #                           the tests create and drop the database test_<name> next to it)
