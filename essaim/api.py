@@ -4,6 +4,7 @@ from essaim.core.api import api
 
 from essaim.accounts.api import router as accounts_router  # noqa: E402
 from essaim.communities.api import router as communities_router  # noqa: E402
+from essaim.messaging.api import router as messaging_router  # noqa: E402
 from essaim.notifications.api import router as notifications_router  # noqa: E402
 from essaim.stream.api import router as stream_router  # noqa: E402
 
@@ -11,5 +12,6 @@ api.add_router("", accounts_router)
 api.add_router("", communities_router)
 api.add_router("", stream_router)
 api.add_router("", notifications_router)
+api.add_router("", messaging_router)
 
 __all__ = ["api"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import socket
 import sys
@@ -233,6 +234,56 @@ def cmd_token_create(args) -> int:
     return 0
 
 
+def cmd_legalhold_export(args) -> int:
+    """Every conversation and message a person took part in, as JSON, for a legal hold. The only way
+    anyone but a participant reads direct messages; each export leaves an audit line."""
+    import json
+    import tempfile
+
+    from django.utils import timezone
+
+    from essaim.messaging.actions import do_record_legal_hold_export
+    from essaim.messaging.queries import legal_hold_conversations
+
+    user = _existing_person(args.user)
+    out = os.path.abspath(args.out)
+    folder = os.path.dirname(out)
+    if not os.path.isdir(folder):
+        raise CommandError(f"no such folder: {folder}")
+    if os.path.exists(out) and not args.force:
+        raise CommandError(f"{out} already exists (use --force to replace it).")
+    try:
+        operator = getpass.getuser()
+    except (KeyError, OSError):
+        operator = "unknown"
+    conversations = messages = 0
+    handle, partial = tempfile.mkstemp(prefix=".legalhold-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            os.chmod(partial, 0o600)  # messages are confidential: readable by the operator only
+            header = {"format": "essaim-legal-hold/1", "exported_at": timezone.now().isoformat(),
+                      "exported_by": operator, "network": {"id": str(user.network_id), "name": user.network.name},
+                      "person": {"id": str(user.id), "email": user.email, "handle": user.handle,
+                                 "display_name": user.display_name, "is_active": user.is_active}}
+            file.write(json.dumps(header, ensure_ascii=False, indent=1)[:-2] + ',\n "conversations": [')
+            for conversation in legal_hold_conversations(user):
+                file.write(("," if conversations else "") + "\n" + json.dumps(conversation, ensure_ascii=False))
+                conversations += 1
+                messages += len(conversation["messages"])
+            file.write("\n ]\n}\n")
+        do_record_legal_hold_export(user, operator=operator, destination=out, conversation_count=conversations,
+                                    message_count=messages)
+        os.replace(partial, out)
+    except BaseException:
+        if os.path.exists(partial):
+            os.remove(partial)
+        raise
+    _say(f"Exported {conversations} conversation{'s' if conversations != 1 else ''} and {messages} "
+         f"message{'s' if messages != 1 else ''} of {user.display_name} <{user.email}> to {out}.")
+    _say("This export is recorded in the audit log (messaging_legalholdexport).")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from essaim import demo
 
@@ -255,7 +306,25 @@ def cmd_bench(args) -> int:
 
     _require_migrated()
     return bench.run(concurrency=args.concurrency, requests=args.requests, only=args.only, as_json=args.json,
-                     workers=args.workers)
+                     workers=args.workers, people=args.people, clients=args.clients, posts=args.posts)
+
+
+def cmd_digest(args) -> int:
+    from django.db import transaction
+
+    from essaim.notifications import actions
+
+    _require_migrated()
+    if not args.now:
+        with transaction.atomic():
+            due = actions.do_schedule_digests()
+        _say(f"{due} people due for their digest: jobs queued for `essaim worker` (or the job runner of "
+             "`essaim serve`). Use --now to send them from this command.")
+        return 0
+    result = actions.run_digests_now()
+    _say(f"{result['emails_sent']} digest e-mail{'s' if result['emails_sent'] != 1 else ''} sent "
+         f"({result['due']} people due, {result['people']} looked at) in {result['seconds']:.1f} s.")
+    return 0
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -315,26 +384,43 @@ def cmd_serve(args) -> int:
     return 0
 
 
+_banner: list[str] = []
+
+
+class BannerHandler(logging.Handler):
+    """Prints the banner once uvicorn reports that the application has started (and nothing else
+    of uvicorn's informational chatter)."""
+
+    def emit(self, record) -> None:
+        if "Application startup complete" in record.getMessage():
+            for line in _banner:
+                _say(line)
+
+
 def _run_uvicorn(args, banner: list[str]) -> None:
-    import logging
-
     import uvicorn
-
     from django.conf import settings
 
     if settings.ESSAIM_JOBS == "embedded" and args.workers > 1:
         _warn("ESSAIM_JOBS=embedded runs jobs in every server process; with several, prefer "
               "ESSAIM_JOBS=worker and `essaim worker`.")
-
-    class Banner(logging.Handler):
-        def emit(self, record) -> None:
-            if "Application startup complete" in record.getMessage():
-                for line in banner:
-                    _say(line)
-
-    logging.getLogger("uvicorn.error").addHandler(Banner())
+    _banner[:] = banner
+    log_config = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "level": "WARNING"},
+            "banner": {"()": "essaim.cli.BannerHandler", "level": "INFO"},
+        },
+        "loggers": {"uvicorn.error": {"handlers": ["stderr", "banner"], "level": "INFO", "propagate": False}},
+    }
+    if args.workers > 1:  # each child reports its own start-up: print once, from here
+        for line in banner:
+            _say(line)
+        _banner.clear()
     uvicorn.run("essaim.asgi:application", host=args.host, port=args.port, workers=args.workers,
-                log_level="warning", access_log=False, lifespan="on", proxy_headers=False,
+                log_config=log_config, access_log=False, lifespan="on", proxy_headers=False,
                 timeout_graceful_shutdown=5, server_header=False)
     _say("Essaim stopped.")
 
@@ -497,10 +583,31 @@ def build_parser() -> argparse.ArgumentParser:
                                              "(on the demo network)")
     bench.add_argument("--concurrency", type=_positive, default=50, help="concurrent clients (default 50)")
     bench.add_argument("--requests", type=_between(1, 100_000), default=1000, help="requests in all (default 1000)")
-    bench.add_argument("--only", choices=["queries", "feed"], help="run one of the two measures")
+    bench.add_argument("--only", choices=["queries", "feed", "digest", "events"],
+                       help="run one measure (digest: only with --only, in a throwaway network)")
+    bench.add_argument("--clients", type=_between(1, 5000), default=50,
+                       help="open event streams in the events measure (default 50)")
+    bench.add_argument("--posts", type=_between(1, 100_000), default=200,
+                       help="posts written in the events measure (default 200)")
+    bench.add_argument("--people", type=_between(1, 100_000), default=1000,
+                       help="people in the digest measure (default 1000)")
     bench.add_argument("--json", action="store_true", help="print the results as JSON")
     bench.add_argument("--workers", type=_positive, default=1, help="server processes to measure (default 1)")
     bench.set_defaults(func=cmd_bench)
+
+    legalhold = commands.add_parser("legalhold", help="legal hold: export a person's direct messages").add_subparsers(
+        dest="legalhold_command", metavar="ACTION", required=True)
+    legalhold_export = legalhold.add_parser(
+        "export", help="write every conversation and message a person took part in to a JSON file (audited)")
+    legalhold_export.add_argument("--user", required=True, metavar="EMAIL", help="e-mail address of the person")
+    legalhold_export.add_argument("--out", required=True, metavar="FILE.json", help="the file to write (mode 600)")
+    legalhold_export.add_argument("--force", action="store_true", help="replace the file if it exists")
+    legalhold_export.set_defaults(func=cmd_legalhold_export)
+
+    digest = commands.add_parser("digest", help="the digest e-mails of everyone due now (for cron)")
+    digest.add_argument("--now", action="store_true",
+                        help="send them from this command (else: queue them for the job runner)")
+    digest.set_defaults(func=cmd_digest)
 
     demo = commands.add_parser("demo", help="load the demo network once (running it again changes nothing)")
     demo.set_defaults(func=cmd_demo)

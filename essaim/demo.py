@@ -22,7 +22,11 @@ from essaim.communities import actions as communities
 from essaim.communities.models import Community, JoinRequest, Role, Visibility
 from essaim.core.errors import Conflict
 from essaim.core.names import slugify_name
-from essaim.notifications.actions import do_mark_read
+from essaim.core import jobs
+from essaim.core.models import Job
+from essaim.messaging import actions as messaging
+from essaim.messaging.models import Conversation, Message
+from essaim.notifications.actions import do_mark_read, do_set_community_level
 from essaim.notifications.models import Kind, Notification
 from essaim.stream import actions as stream
 from essaim.stream.models import Comment, Post
@@ -32,6 +36,18 @@ DEMO_NETWORK_SLUG = "acme"
 DEMO_ADMIN_EMAIL = "admin@demo.essaim.test"
 DEMO_PASSWORD = "essaim-demo"
 DAYS = 60
+
+# Direct messages: (group title, or "" for one-to-one; the lines, said in turn by the participants).
+DIRECT_MESSAGES = [
+    ("", ["Tu as deux minutes pour relire le budget Q3 avant demain ?", "Oui, envoie-le moi.",
+          "C'est dans le dossier partagé, onglet **Prévisions**. Merci !"]),
+    ("Salon Lyon 2026", ["Who is at the booth on Thursday morning?", "Moi, jusqu'à 13 h.",
+                         "I can take the afternoon.", "Parfait, je réserve les badges."]),
+    ("", ["Could you review the onboarding checklist for the new hires?", "Sure, by Friday."]),
+    ("Pilote Nord", ["Les premiers chiffres du pilote sont bons : -12 % de retards.",
+                     "Great news! Shall we present them at the next steering committee?", "Oui, je prépare 3 slides."]),
+    ("", ["Merci pour ton aide sur l'incident d'hier soir.", "Avec plaisir, on fait le point lundi ?"]),
+]
 SEED = 42
 
 ACME = "Acme Industries"
@@ -449,7 +465,7 @@ class _Loader:
         self.admin: User | None = None
         self.spaces: dict[str, tuple[Space, Community]] = {}
         self.readers: dict[str | None, list[User]] = {}
-        self.counts = {"people": 0, "communities": 0, "posts": 0, "comments": 0, "reactions": 0}
+        self.counts = {"people": 0, "communities": 0, "posts": 0, "comments": 0, "reactions": 0, "messages": 0}
 
     # -- people
 
@@ -694,6 +710,41 @@ class _Loader:
                     if stream.do_add_reaction(reactor, "like", comment=comment):
                         self.counts["reactions"] += 1
 
+    def set_notification_levels(self) -> None:
+        """A few people hear of every post in one of their communities (before the posts exist)."""
+        for space, community in list(self.spaces.values())[:3]:
+            for user in space.members[1:3]:
+                do_set_community_level(user, community, "all", acting_user=user)
+
+    def create_direct_messages(self) -> None:
+        """A few conversations, one-to-one and in groups, some with messages the admin has not read."""
+        staff = [u for u in self.staff() if u.id != self.admin.id]
+        rng = random.Random(SEED + 7)
+        for index, (title, lines) in enumerate(DIRECT_MESSAGES):
+            count = 1 if not title else rng.randint(2, 4)
+            others = rng.sample(staff, count)
+            if index < 3:  # the admin takes part in the first ones
+                people = [self.admin] + others
+            else:
+                people = others + [rng.choice([u for u in staff if u not in others])]
+            conversation = messaging.do_start_conversation(people[0], [u.id for u in people[1:]], title=title)
+            moment = self.now - timedelta(days=rng.uniform(0.2, 6))
+            for n, line in enumerate(lines):
+                author = people[n % len(people)]
+                message = messaging.do_send_message(conversation, line, acting_user=author)
+                moment += timedelta(minutes=rng.randint(2, 240))
+                moment = min(moment, self.now - timedelta(minutes=len(lines) - n))
+                Message.objects.filter(pk=message.pk).update(created_at=moment)
+                Notification.objects.filter(message=message).update(created_at=moment)
+                self.counts["messages"] += 1
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=moment, created_at=moment)
+
+    def run_fan_out(self) -> None:
+        """The "every new post" notifications are queued as jobs: run them now. The demo's past
+        activity sends no e-mail: its queued notification e-mails are dropped."""
+        jobs.run_pending(limit=10_000, kinds=["notifications.community_post"])
+        Job.objects.filter(network_id=self.network.id, kind="notifications.email").delete()
+
     def settle_notifications(self) -> None:
         """People have read what is older than a few days; the rest is still unread."""
         cutoff = self.now - timedelta(days=2)
@@ -722,8 +773,11 @@ def load(network) -> dict[str, int]:
     loader.create_people()
     loader.create_communities()
     loader.create_follows()
+    loader.set_notification_levels()
     written = loader.create_posts()
     loader.create_conversations(written)
+    loader.create_direct_messages()
+    loader.run_fan_out()
     loader.settle_notifications()
     return loader.counts
 

@@ -6,12 +6,14 @@ from essaim.api import api
 from essaim.core.views import api_not_found, healthz
 
 urlpatterns = [
+    path("", include("essaim.mail.urls")),  # POST /api/v1/mail/inbound (raw e-mail, up to 10 MB)
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),  # anything else under /api/ answers in JSON too
     path("healthz", healthz, name="healthz"),
     path("", include("essaim.accounts.urls")),
     path("", include("essaim.communities.urls")),
     path("", include("essaim.notifications.urls")),
+    path("", include("essaim.messaging.urls")),
     path("", include("essaim.stream.urls")),
     # Uploaded files (avatars) from the local media folder; object storage serves its own.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),

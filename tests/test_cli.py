@@ -280,7 +280,8 @@ def test_bench_passes_its_options_on(db, capsys, monkeypatch):
     status, _out, err = run(capsys, "bench", "--only", "queries", "--concurrency", "5", "--requests", "20",
                             "--workers", "2")
     assert status == 0, err
-    assert seen == [{"concurrency": 5, "requests": 20, "only": "queries", "as_json": False, "workers": 2}]
+    assert seen == [{"concurrency": 5, "requests": 20, "only": "queries", "as_json": False, "workers": 2,
+                     "people": 1000, "clients": 50, "posts": 200}]
 
 
 def test_migrate_and_check_succeed_on_an_up_to_date_database(db, capsys):

@@ -1,7 +1,7 @@
 """`essaim bench --only events`: live delivery as people feel it.
 
 Starts two web processes sharing events through Redis (ESSAIM_REDIS_URL; one process without it),
-connects N people's event streams to the first, writes posts to All company through the second as
+connects N event streams (people, several tabs each when N exceeds the people there are) to the first, writes posts to All company through the second as
 fast as a few writers can, and measures every delivery: events delivered per second (all streams
 together) and the delay from the start of the write request to the event's arrival. The posts it
 wrote are removed afterwards (with their event log rows).
@@ -99,6 +99,8 @@ def measure_events(clients: int = 50, posts: int = 200, writers: int = 4) -> dic
         token, raw = do_create_token(person, scopes=["read"], name="bench", acting_user=person)
         made_tokens.append(token.pk)
         reader_tokens.append(raw)
+    # More streams than people: some people have several tabs open.
+    reader_tokens = [reader_tokens[i % len(reader_tokens)] for i in range(clients)]
     token, write_token = do_create_token(writer, scopes=["read", "write"], name="bench", acting_user=writer)
     made_tokens.append(token.pk)
     first_event = EventLog.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -90,17 +90,18 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
 
 
-def claim(limit: int = 20, *, worker: str | None = None) -> list[Job]:
-    """Lease up to `limit` ready jobs to this worker."""
+def claim(limit: int = 20, *, worker: str | None = None, kinds: list[str] | None = None) -> list[Job]:
+    """Lease up to `limit` ready jobs (of `kinds`, when given) to this worker."""
     now = timezone.now()
     worker = worker or _worker_name()
     with transaction.atomic():
         ready = (Job.objects.select_for_update(skip_locked=True)
                  .filter(state=Job.State.QUEUED, run_at__lte=now)
                  .exclude(locked_until__gt=now)
-                 .order_by("run_at", "id")
-                 .values_list("id", flat=True)[:limit])
-        ids = list(ready)
+                 .order_by("run_at", "id"))
+        if kinds is not None:
+            ready = ready.filter(kind__in=kinds)
+        ids = list(ready.values_list("id", flat=True)[:limit])
         if not ids:
             return []
         jobs = []
@@ -161,11 +162,12 @@ def schedule_periodic(now=None) -> int:
     return made
 
 
-def run_pending(*, limit: int = 100, worker: str | None = None) -> int:
-    """Run every job that is ready now, up to `limit`; returns how many ran successfully."""
+def run_pending(*, limit: int = 100, worker: str | None = None, kinds: list[str] | None = None) -> int:
+    """Run every job that is ready now (of `kinds`, when given), up to `limit`; returns how many ran
+    successfully."""
     ran = 0
     while ran < limit:
-        batch = claim(min(20, limit - ran), worker=worker)
+        batch = claim(min(20, limit - ran), worker=worker, kinds=kinds)
         if not batch:
             break
         for row in batch:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.db.models import Q
 
 from essaim.accounts.access import is_member_of_network
+from essaim.communities import access as community_access
 from essaim.communities.models import Community
+from essaim.core.errors import Forbidden, NotFound
+from essaim.messaging.access import current_participations
 from essaim.stream.models import Post
 
 
@@ -16,4 +19,31 @@ def notifications_visible_to(qs, viewer):
         Q(post__isnull=True) | Q(post__in=Post.objects.visible_to(viewer).values("id"))
     ).filter(
         Q(community__isnull=True) | Q(community__in=Community.objects.visible_to(viewer).values("id"))
+    ).filter(
+        Q(message__isnull=True) | Q(message__conversation_id__in=current_participations(viewer))
     )
+
+
+def access_unsubscribe_token(token: str):
+    """(person, kind) named by an unsubscribe token this instance signed; NotFound for anything
+    else. The token is the proof: no session is needed."""
+    from essaim.accounts.models import User
+
+    from .emails import read_unsubscribe_token
+
+    found = read_unsubscribe_token(token)
+    user = User.objects.select_related("network").filter(pk=found[0]).first() if found else None
+    if user is None:
+        raise NotFound()
+    return user, found[1]
+
+
+def access_community_for_level(viewer, community_id) -> Community:
+    """A community whose notification level the viewer may set: one they can see (else NotFound,
+    as for a missing one) and belong to (else Forbidden)."""
+    from django.utils.translation import gettext as _
+
+    community = community_access.access_community(viewer, community_id)
+    if community_access.role_in(viewer, community) is None:
+        raise Forbidden(_("Join the community to choose what you hear from it."), code="not_member")
+    return community

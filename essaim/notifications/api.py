@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -10,9 +11,13 @@ from pydantic import StrictBool
 
 from essaim.core.api import InSchema
 from essaim.core.errors import InvalidInput
-from essaim.core.schemas import CommunityRef, Id, Identified, PageQuery, Paged, PersonRef, paged, responses, str_id
+from essaim.core.schemas import (
+    CommunityRef, Id, Identified, PageQuery, Paged, PersonRef, paged, parse_id, responses, str_id,
+)
+from essaim.stream.access import access_post
 
 from . import actions, queries
+from .access import access_community_for_level
 
 router = Router(tags=["notifications"])
 
@@ -20,7 +25,8 @@ MAX_IDS = 1000
 
 
 class NotificationOut(Identified):
-    kind: str = Field(description="mention, comment, reply, reaction, join_request, invitation or request_approved")
+    kind: str = Field(description="mention, comment, reply, reaction, join_request, invitation, request_approved "
+                                   "or community_post")
     actor: PersonRef | None
     post_id: str | None
     comment_id: str | None
@@ -89,3 +95,91 @@ def mark_read(request, payload: ReadIn):
 @router.get("/notifications/unread_count", response=responses(200, CountOut), summary="How many unread notifications")
 def unread_count(request):
     return {"count": queries.unread_count(request.auth)}
+
+
+class CountersOut(Schema):
+    notifications: int = Field(description="Unread notifications (at most 100)")
+    messages: int = Field(description="Conversations with unread messages")
+
+
+def unread_conversations(user) -> int:
+    try:  # the direct-messages app may not be installed in this version
+        from essaim.messaging.queries import unread_conversations_count
+    except ImportError:
+        return 0
+    return unread_conversations_count(user)
+
+
+@router.get("/me/counters", response=responses(200, CountersOut),
+            summary="The header's counters: unread notifications and conversations")
+def counters(request):
+    return {"notifications": queries.unread_count(request.auth), "messages": unread_conversations(request.auth)}
+
+
+# --- notification settings, community levels, muted threads ------------------------------------------
+
+class NotificationSettingsOut(Schema):
+    channels: dict[str, str] = Field(description="For each kind: app, email, digest or off")
+    email_delay_minutes: int = Field(description="How long an e-mail waits for you to read the notification first")
+    digest: str = Field(description="daily, weekly or never")
+
+
+class NotificationSettingsIn(InSchema):
+    channels: dict[str, Any] | None = Field(None, description="Only the kinds to change: {kind: channel}")
+    email_delay_minutes: Any = Field(None, description="0 (at once) to 1440")
+    digest: Any = Field(None, description="daily, weekly or never")
+
+
+class LevelIn(InSchema):
+    level: Any = Field(description="all, mentions or nothing")
+
+
+class LevelOut(Schema):
+    community_id: str
+    level: str
+
+
+class MuteOut(Schema):
+    post_id: str
+    muted: bool
+
+
+def _settings_out(prefs) -> dict:
+    return {"channels": prefs.channels, "email_delay_minutes": prefs.email_delay_minutes, "digest": prefs.digest}
+
+
+@router.get("/me/notification-settings", response=responses(200, NotificationSettingsOut),
+            summary="How my notifications reach me")
+def get_notification_settings(request):
+    return _settings_out(queries.preferences_of(request.auth))
+
+
+@router.put("/me/notification-settings", response=responses(200, NotificationSettingsOut),
+            summary="Change how my notifications reach me (fields left out stay as they are)")
+def put_notification_settings(request, payload: NotificationSettingsIn):
+    return _settings_out(actions.do_update_notification_settings(
+        request.auth, channels=payload.channels, email_delay_minutes=payload.email_delay_minutes,
+        digest=payload.digest, acting_user=request.auth))
+
+
+@router.put("/communities/{community_id}/notification-level", response=responses(200, LevelOut),
+            summary="What I hear from a community I belong to: all, mentions or nothing")
+def put_community_level(request, community_id: str, payload: LevelIn):
+    community = access_community_for_level(request.auth, parse_id(community_id))
+    level = actions.do_set_community_level(request.auth, community, payload.level, acting_user=request.auth)
+    return {"community_id": str(community.id), "level": level}
+
+
+@router.post("/posts/{post_id}/mute", response=responses(200, MuteOut),
+             summary="Mute a thread: no comment, reply or reaction notifications about it (mentions still come)")
+def mute_post(request, post_id: str):
+    post = access_post(request.auth, parse_id(post_id))
+    actions.do_mute_thread(request.auth, post, True, acting_user=request.auth)
+    return {"post_id": str(post.id), "muted": True}
+
+
+@router.delete("/posts/{post_id}/mute", response=responses(200, MuteOut), summary="Unmute a thread")
+def unmute_post(request, post_id: str):
+    post = access_post(request.auth, parse_id(post_id))
+    actions.do_mute_thread(request.auth, post, False, acting_user=request.auth)
+    return {"post_id": str(post.id), "muted": False}

@@ -15,7 +15,7 @@ from essaim.core import activity, names, text
 from essaim.core.errors import Forbidden, InvalidInput
 from essaim.core.events import emit_on_commit
 from essaim.core.models import Name
-from essaim.notifications.actions import notify
+from essaim.notifications.actions import notify, notify_new_post
 from essaim.notifications.models import Kind
 
 from . import access, events
@@ -117,6 +117,7 @@ def do_create_post(author: User, body: str, *, community: Community | None = Non
     mentioned = _mentioned_users(author.network_id, resolved)
     PostMention.objects.bulk_create([PostMention(post=post, user=u) for u in mentioned])
     _notify_mentions(post, mentioned, author)
+    notify_new_post(post)  # "every new post" community levels: a job, in batches
     activity.record(network_id=post.network_id, user_id=author.id, verb=activity.Verb.POST,
                     object_type=activity.Object.POST, object_id=post.id, community_id=post.community_id)
     _post_event(post, events.POST_CREATED)
@@ -191,13 +192,13 @@ def do_create_comment(post: Post, author: User, body: str, *, parent: Comment | 
     told = {author.id}
     for answered in (replied_to, parent):  # whom the reply answers, then who started the thread
         if answered is not None and answered.author_id not in told:
-            notify([answered.author_id], kind=Kind.REPLY, actor=author, network_id=post.network_id, post=post,
-                   comment=comment)
-            told.add(answered.author_id)
+            if notify([answered.author_id], kind=Kind.REPLY, actor=author, network_id=post.network_id, post=post,
+                      comment=comment):  # nothing if they muted the thread or turned replies off
+                told.add(answered.author_id)
     if post.author_id not in told:
-        notify([post.author_id], kind=Kind.COMMENT, actor=author, network_id=post.network_id, post=post,
-               comment=comment)
-        told.add(post.author_id)
+        if notify([post.author_id], kind=Kind.COMMENT, actor=author, network_id=post.network_id, post=post,
+                  comment=comment):
+            told.add(post.author_id)
     _notify_mentions(post, mentioned, author, comment=comment, already=told)
     activity.record(network_id=post.network_id, user_id=author.id, verb=activity.Verb.COMMENT,
                     object_type=activity.Object.COMMENT, object_id=comment.id, community_id=post.community_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import StrictBool, StrictStr
@@ -12,7 +13,7 @@ from essaim.accounts.access import access_user
 from essaim.communities import access as community_access
 from essaim.core import activity
 from essaim.core.api import InSchema
-from essaim.core.errors import Forbidden
+from essaim.core.errors import EssaimError, Forbidden
 from essaim.core.pagination import Page, clamp_limit, decode_cursor
 from essaim.core.schemas import (CommunityRef, Id, Identified, PageQuery, Paged, PersonRef, paged, parse_id, responses,
                                  str_id, viewer_of)
@@ -176,6 +177,44 @@ def topic_feed(request, name: str, query: Query[PageQuery]):
             decode_cursor(query.cursor, 2)
         return paged(Page(items=[], next_cursor=None))
     return paged(queries.topic_feed(request.auth, topic, cursor=query.cursor, limit=query.limit))
+
+
+class NewCountOut(Schema):
+    count: int = Field(description="Posts newer than `after` in that feed, at most 99")
+
+
+MAX_FEED_NAME = 200
+
+
+def _feed_posts(viewer, feed: str):
+    """The posts of the feed called `feed` (home, all, community:<id>, profile:<id>, topic:<name>),
+    through the same access checks as that feed's own endpoint; None for a topic nobody used."""
+    kind, _colon, arg = feed[:MAX_FEED_NAME + 1].partition(":")
+    if len(feed) > MAX_FEED_NAME:
+        kind = ""  # no such feed
+    if feed == "home":
+        return queries.home_feed_posts(viewer)
+    elif feed == "all":
+        return queries.all_company_feed_posts(viewer)
+    elif kind == "community" and arg:
+        community = community_access.access_community_content(viewer, parse_id(arg))
+        return queries.community_feed_posts(viewer, community)
+    elif kind == "profile" and arg:
+        return queries.profile_feed_posts(viewer, access_user(viewer, parse_id(arg)))
+    elif kind == "topic" and arg:
+        topic = queries.find_topic(viewer, arg)  # unknown: no posts, as on the topic's feed
+        return queries.topic_feed_posts(viewer, topic) if topic is not None else None
+    raise EssaimError(_("feed must be home, all, community:<id>, profile:<id> or topic:<name>."),
+                      code="invalid_feed")
+
+
+@router.get("/feed/new_count", response=responses(200, NewCountOut),
+            summary="How many posts of a feed are newer than a post (the live \"new posts\" button)")
+def new_count(request, feed: str | None = None, after: str | None = None):
+    if not after or not (after.isascii() and after.isdigit()) or len(after) > 19 or int(after) >= 2**63:
+        raise EssaimError(_("after must be a post id (0 for an empty feed)."), code="invalid_after")
+    posts = _feed_posts(request.auth, feed or "")
+    return {"count": queries.new_posts_count(posts, int(after)) if posts is not None else 0}
 
 
 @router.post("/topics/{name}/follow", response=responses(200, TopicFollowOut), summary="Follow a #topic")

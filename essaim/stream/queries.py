@@ -20,11 +20,18 @@ def _base(viewer):
 
 def home_feed(viewer, *, cursor=None, limit=None) -> Page:
     """My communities, people and topics I follow, All company, posts to or by me, announcements."""
+    return decorate(paginate(home_feed_posts(viewer), cursor=cursor, limit=limit, pinned_field="pinned"), viewer)
+
+
+# Each feed is one queryset function (`<feed>_feed_posts`), paged by `<feed>_feed` for the pages and
+# the API, and counted by new_posts_count for the live "new posts" button: both see the same posts.
+
+def home_feed_posts(viewer):
     followed_topic = PostTopic.objects.filter(
         post_id=OuterRef("pk"),
         topic_id__in=TopicFollow.objects.filter(user_id=viewer.id).values("topic_id"),
     )
-    qs = _base(viewer).filter(
+    return _base(viewer).filter(
         Q(community_id__in=community_access.member_community_ids(viewer))
         | Q(community__isnull=True, profile_user__isnull=True)
         | Q(author_id__in=Follow.objects.filter(follower_id=viewer.id).values("followee_id"))
@@ -33,28 +40,50 @@ def home_feed(viewer, *, cursor=None, limit=None) -> Page:
         | Q(announcement=True)
         | Exists(followed_topic)
     )
-    return decorate(paginate(qs, cursor=cursor, limit=limit, pinned_field="pinned"), viewer)
 
 
 def community_feed(viewer, community, *, cursor=None, limit=None) -> Page:
-    qs = _base(viewer).filter(community=community)
+    qs = community_feed_posts(viewer, community)
     return decorate(paginate(qs, cursor=cursor, limit=limit, pinned_field="pinned"), viewer)
+
+
+def community_feed_posts(viewer, community):
+    return _base(viewer).filter(community=community)
 
 
 def profile_feed(viewer, user, *, cursor=None, limit=None) -> Page:
     """Posts on the person's profile and posts they wrote, that the viewer may see."""
-    qs = _base(viewer).filter(Q(profile_user=user) | Q(author=user))
-    return decorate(paginate(qs, cursor=cursor, limit=limit), viewer)
+    return decorate(paginate(profile_feed_posts(viewer, user), cursor=cursor, limit=limit), viewer)
+
+
+def profile_feed_posts(viewer, user):
+    return _base(viewer).filter(Q(profile_user=user) | Q(author=user))
 
 
 def all_company_feed(viewer, *, cursor=None, limit=None) -> Page:
-    qs = _base(viewer).filter(community__isnull=True, profile_user__isnull=True)
+    qs = all_company_feed_posts(viewer)
     return decorate(paginate(qs, cursor=cursor, limit=limit, pinned_field="pinned"), viewer)
 
 
+def all_company_feed_posts(viewer):
+    return _base(viewer).filter(community__isnull=True, profile_user__isnull=True)
+
+
 def topic_feed(viewer, topic: Topic, *, cursor=None, limit=None) -> Page:
-    qs = _base(viewer).filter(Exists(PostTopic.objects.filter(post_id=OuterRef("pk"), topic=topic)))
-    return decorate(paginate(qs, cursor=cursor, limit=limit), viewer)
+    return decorate(paginate(topic_feed_posts(viewer, topic), cursor=cursor, limit=limit), viewer)
+
+
+def topic_feed_posts(viewer, topic: Topic):
+    return _base(viewer).filter(Exists(PostTopic.objects.filter(post_id=OuterRef("pk"), topic=topic)))
+
+
+NEW_POSTS_CAP = 99
+
+
+def new_posts_count(posts, after: int) -> int:
+    """How many posts of a feed (a `<feed>_feed_posts` queryset) are newer than the post `after`:
+    one bounded query, at most NEW_POSTS_CAP."""
+    return posts.filter(id__gt=after).order_by().values("id")[:NEW_POSTS_CAP].count()
 
 
 def decorate(page: Page, viewer) -> Page:

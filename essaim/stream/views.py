@@ -74,14 +74,15 @@ def _feed_page(request, *, feed, title: str, heading: str, template: str = "stre
 @login_required
 @require_GET
 def home(request):
-    return _feed_page(request, feed=queries.home_feed, title=_("Home"), heading=_("Home"))
+    return _feed_page(request, feed=queries.home_feed, title=_("Home"), heading=_("Home"),
+                      extra={"live_feed": "home"})
 
 
 @login_required
 @require_GET
 def all_company(request):
     return _feed_page(request, feed=queries.all_company_feed, title=_("All company"), heading=_("All company"),
-                      extra={"composer": composer_for(request.user, next=request.get_full_path())
+                      extra={"live_feed": "all", "composer": composer_for(request.user, next=request.get_full_path())
                              if access.can_post_to_all_company(request.user) else None})
 
 
@@ -156,7 +157,8 @@ def _post_page(request, post, *, status: int = 200, comment_form: dict | None = 
 @require_GET
 def post_detail(request, post_id: int):
     post = access.access_post(request.user, post_id)
-    activity.record_view(request.user, activity.Object.POST, post.id, post.community_id)
+    if "X-Essaim-Live" not in request.headers:  # live.js refreshing an open page: not a new view
+        activity.record_view(request.user, activity.Object.POST, post.id, post.community_id)
     return _post_page(request, post)
 
 

@@ -31,10 +31,20 @@ ROUTES = [
     ("post", "posts/{post}/reactions"), ("delete", "posts/{post}/reactions/{kind}"),
     ("post", "comments/{comment}/reactions"), ("delete", "comments/{comment}/reactions/{kind}"),
     ("get", "notifications"), ("post", "notifications/read"), ("get", "notifications/unread_count"),
+    ("get", "me/notification-settings"), ("put", "me/notification-settings"),
+    ("put", "communities/{community}/notification-level"), ("post", "posts/{post}/mute"),
+    ("delete", "posts/{post}/mute"),
+    ("get", "feed/new_count"), ("get", "me/counters"),
+    ("get", "conversations"), ("post", "conversations"), ("get", "conversations/unread_count"),
+    ("get", "conversations/{conversation}"), ("patch", "conversations/{conversation}"),
+    ("get", "conversations/{conversation}/messages"), ("post", "conversations/{conversation}/messages"),
+    ("post", "conversations/{conversation}/read"), ("post", "conversations/{conversation}/leave"),
+    ("post", "conversations/{conversation}/mute"), ("post", "conversations/{conversation}/participants"),
 ]
 
 _PLACEHOLDERS = {"{user}": "{user_id}", "{community}": "{community_id}", "{request}": "{request_id}",
-                 "{post}": "{post_id}", "{comment}": "{comment_id}", "{topic}": "{name}", "{kind}": "{kind}"}
+                 "{post}": "{post_id}", "{comment}": "{comment_id}", "{topic}": "{name}", "{kind}": "{kind}",
+                 "{conversation}": "{conversation_id}"}
 
 
 def _documented(path: str) -> str:
@@ -55,7 +65,8 @@ def filled(world, make_post):
     def fill(path: str) -> str:
         return (path.replace("{user}", str(world.member.id)).replace("{community}", str(world.open.id))
                 .replace("{request}", str(join_request.id)).replace("{post}", str(post.id))
-                .replace("{comment}", str(comment.id)).replace("{topic}", "news").replace("{kind}", "like"))
+                .replace("{comment}", str(comment.id)).replace("{topic}", "news").replace("{kind}", "like")
+                .replace("{conversation}", "1"))
 
     return fill
 

@@ -38,6 +38,9 @@ def marker(kind: str, visibility: str) -> str:
 
 
 PROFILE_MARKER = "mkprofileq7z"
+# The direct-message group of member, owner and peer: its title and message reach them only.
+DM_PARTICIPANTS = {"member", "owner"}
+DM_MARKERS = ("mkdmtitleq7z", "mkdmmessageq7z")
 
 
 def can_see(role: str, visibility: str) -> bool:
@@ -51,6 +54,8 @@ def can_read(role: str, visibility: str) -> bool:
 def forbidden_markers(role: str) -> list[str]:
     """Every marker this role must never receive, whatever the route."""
     out = [] if role != "stranger" else [PROFILE_MARKER]
+    if role not in DM_PARTICIPANTS:
+        out += list(DM_MARKERS)
     for v in VISIBILITIES:
         if not can_see(role, v):
             out += [marker(k, v) for k in COMMUNITY_TEXT]
@@ -83,12 +88,14 @@ class MatrixWorld:
     profile_post: object
     networks: list = field(default_factory=list)
     sessions: dict = field(default_factory=dict)  # role -> session key, signed in once
+    conversation: object = None  # the direct-message group of member, owner and peer
 
     def ids(self, visibility: str) -> dict:
         place = self.places[visibility]
         return {"c": place.community.id, "p": place.post.id, "k": place.comment.id, "rq": place.request.id,
                 "n": place.notification.id, "member": self.users["member"].id, "peer": self.peer.id,
-                "newcomer": self.newcomer.id, "v": visibility}
+                "newcomer": self.newcomer.id, "v": visibility,
+                "cv": self.conversation.id if self.conversation else 0}
 
 
 def build() -> MatrixWorld:
@@ -129,6 +136,11 @@ def build() -> MatrixWorld:
     tokens = {role: accounts.do_create_token(u, scopes=["read", "write"], acting_user=u)[1]
               for role, u in users.items()}
     world = MatrixWorld(users, tokens, places, newcomer, peer, profile_post, [acme, globex])
+    from essaim.messaging import actions as messaging
+
+    world.conversation = messaging.do_start_conversation(users["member"], [users["owner"].id, peer.id],
+                                                         title=f"Team {DM_MARKERS[0]}")
+    messaging.do_send_message(world.conversation, f"Psst {DM_MARKERS[1]}", acting_user=users["member"])
     # Sign everyone in once, and use every token once, so that cells do not pay for it each time.
     for role, user in users.items():
         client = Client(HTTP_HOST=host_of(role))
@@ -220,6 +232,8 @@ MODERATE = {"open": "404 403 403 200 200 200 200", "private": "404 404 404 200 2
 # Owners (and administrators who belong), on a post they may read.
 OWNER_OF_READABLE = {"open": "404 403 403 403 403 200 403", "private": "404 404 404 403 403 200 404",
                      "secret": "404 404 404 403 403 200 404"}
+# A direct-message conversation: its current participants (member, owner), whatever the visibility.
+PARTICIPANTS = same("404 404 404 200 404 200 404")
 
 
 def each_row(mw: MatrixWorld, rows, call):

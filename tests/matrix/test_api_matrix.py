@@ -12,7 +12,8 @@ when the viewer may read it. A 404 is always the same body, whether missing or h
 from __future__ import annotations
 
 import pytest
-from matrix_world import (AUTHOR, HOSTS, MODERATE, MODERATORS, OWNER, READ, ROLES, SEE, VISIBILITIES, api_call,
+from matrix_world import (AUTHOR, HOSTS, MODERATE, MODERATORS, OWNER, PARTICIPANTS, READ, ROLES, SEE, VISIBILITIES,
+                          api_call,
                           check_cell, check_no_private_text, each_row, expand, fill, marker, same,
                           succeeding_with)
 
@@ -80,6 +81,19 @@ ROUTES = [
     ("topic-feed", "GET", "/api/v1/topics/matrix/feed", None, ("post",), same("200 200 200 200 200 200 200")),
     ("notifications", "GET", "/api/v1/notifications", None, (), same("200 200 200 200 200 200 200")),
     ("unread", "GET", "/api/v1/notifications/unread_count", None, (), same("200 200 200 200 200 200 200")),
+    # Live updates: a community's new posts, as its feed; the header's counters.
+    ("new-count", "GET", "/api/v1/feed/new_count?feed=community:{c}&after=0", None, (), READ),
+    ("counters", "GET", "/api/v1/me/counters", None, (), same("200 200 200 200 200 200 200")),
+    # Notification settings: one's own; a community's level for its members; muting a readable thread.
+    ("notification-settings", "GET", "/api/v1/me/notification-settings", None, (),
+     same("200 200 200 200 200 200 200")),
+    ("notification-settings-put", "PUT", "/api/v1/me/notification-settings", {"digest": "weekly"}, (),
+     same("200 200 200 200 200 200 200")),
+    ("notification-level", "PUT", "/api/v1/communities/{c}/notification-level", {"level": "all"}, (), {
+        "open": "404 403 403 200 200 200 403", "private": "404 403 403 200 200 200 403",
+        "secret": "404 404 404 200 200 200 404"}),
+    ("mute", "POST", "/api/v1/posts/{p}/mute", None, (), READ),
+    ("unmute", "DELETE", "/api/v1/posts/{p}/mute", None, (), READ),
     ("mark-read", "POST", "/api/v1/notifications/read", {"ids": ["{n}"]}, (), same("200 200 200 200 200 200 200")),
     ("mark-all-read", "POST", "/api/v1/notifications/read", {"all": True}, (), same("200 200 200 200 200 200 200")),
     ("me", "GET", "/api/v1/me", None, (), same("200 200 200 200 200 200 200")),
@@ -90,6 +104,23 @@ ROUTES = [
     ("unfollow", "DELETE", "/api/v1/users/{member}/follow", None, (), same("404 200 200 200 200 200 200")),
     ("topic-follow", "POST", "/api/v1/topics/matrix/follow", None, (), same("200 200 200 200 200 200 200")),
     ("topic-unfollow", "DELETE", "/api/v1/topics/matrix/follow", None, (), same("200 200 200 200 200 200 200")),
+    # Direct messages: {cv} is the group of member, owner and peer; everyone else gets 404, admin included.
+    ("conversations", "GET", "/api/v1/conversations", None, (), same("200 200 200 200 200 200 200")),
+    ("conversations-unread", "GET", "/api/v1/conversations/unread_count", None, (),
+     same("200 200 200 200 200 200 200")),
+    # Starting one with the newcomer: unknown in the stranger's network.
+    ("conversation-start", "POST", "/api/v1/conversations", {"participant_ids": ["{newcomer}"]}, (),
+     same("422 201 201 201 201 201 201")),
+    ("conversation", "GET", "/api/v1/conversations/{cv}", None, (), PARTICIPANTS),
+    ("conversation-rename", "PATCH", "/api/v1/conversations/{cv}", {"title": "Renamed"}, (), PARTICIPANTS),
+    ("messages", "GET", "/api/v1/conversations/{cv}/messages", None, (), PARTICIPANTS),
+    ("message-send", "POST", "/api/v1/conversations/{cv}/messages", {"body": "Hi"}, (),
+     succeeding_with(PARTICIPANTS, "201")),
+    ("conversation-read", "POST", "/api/v1/conversations/{cv}/read", {}, (), PARTICIPANTS),
+    ("conversation-leave", "POST", "/api/v1/conversations/{cv}/leave", None, (), PARTICIPANTS),
+    ("conversation-mute", "POST", "/api/v1/conversations/{cv}/mute", {"muted": True}, (), PARTICIPANTS),
+    ("conversation-add", "POST", "/api/v1/conversations/{cv}/participants", {"participant_ids": ["{newcomer}"]}, (),
+     PARTICIPANTS),
 ]
 
 
@@ -146,7 +177,8 @@ def test_every_issue_route_is_in_the_matrix(mw):
     covered = {(method, path.split("?")[0].replace("/{c}", "/{community_id}").replace("/{p}", "/{post_id}")
                 .replace("/{k}", "/{comment_id}").replace("/{rq}", "/{request_id}")
                 .replace("/{member}", "/{user_id}").replace("/{peer}", "/{user_id}")
-                .replace("/like", "/{kind}").replace("/matrix/", "/{name}/"))
+                .replace("/like", "/{kind}").replace("/matrix/", "/{name}/")
+                .replace("/{cv}", "/{conversation_id}"))
                for _l, method, path, _b, _s, _e in ROUTES}
     # Not object-scoped: who I am, and changing my own profile.
     missing = published - covered - {("PATCH", "/api/v1/me")}

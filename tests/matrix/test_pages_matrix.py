@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from matrix_world import (AUTHOR, HOSTS, MODERATE, MODERATORS, OWNER, OWNER_OF_READABLE, READ, ROLES, SEE,
+from matrix_world import (AUTHOR, HOSTS, MODERATE, MODERATORS, OWNER, OWNER_OF_READABLE, PARTICIPANTS, READ, ROLES,
+                          SEE,
                           VISIBILITIES, check_cell, check_no_private_text, each_row, expand, fill, page_call,
                           same, succeeding_with)
 
@@ -77,6 +78,20 @@ PAGES = [
     ("follow", "POST", "/people/{member}/follow/", {}, (), same("404 302 302 302 302 302 302")),
     ("unfollow", "POST", "/people/{member}/unfollow/", {}, (), same("404 302 302 302 302 302 302")),
     ("topic-follow", "POST", "/topics/matrix/follow/", {}, (), same("302 302 302 302 302 302 302")),
+    # Direct messages: {cv} is the group of member, owner and peer; everyone else gets 404, admin included.
+    ("messages", "GET", "/messages/", None, (), ALL),
+    ("message-new-form", "GET", "/messages/new/", None, (), ALL),
+    # Writing to the newcomer: unknown in the stranger's network (the form comes back, 422).
+    ("message-new", "POST", "/messages/new/", {"to": "@newcomer", "title": "", "body": "Hi"}, (),
+     same("422 302 302 302 302 302 302")),
+    ("conversation", "GET", "/messages/{cv}/", None, (), PARTICIPANTS),
+    ("message-send", "POST", "/messages/{cv}/send/", {"body": "Hi"}, (), succeeding_with(PARTICIPANTS, "302")),
+    ("conversation-leave", "POST", "/messages/{cv}/leave/", {}, (), succeeding_with(PARTICIPANTS, "302")),
+    ("conversation-mute", "POST", "/messages/{cv}/mute/", {"muted": "1"}, (), succeeding_with(PARTICIPANTS, "302")),
+    ("conversation-add", "POST", "/messages/{cv}/participants/", {"who": "@newcomer"}, (),
+     succeeding_with(PARTICIPANTS, "302")),
+    ("conversation-rename", "POST", "/messages/{cv}/rename/", {"title": "Renamed"}, (),
+     succeeding_with(PARTICIPANTS, "302")),
 ]
 
 
