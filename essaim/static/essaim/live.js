@@ -5,6 +5,9 @@
 //   being read; the button reloads the list in place.
 // - A post page ([data-live-post]) refreshes its comments and reactions when they change, without
 //   touching the reader's unsent text, open reply forms or focus.
+// - An open conversation ([data-live-conversation]) shows the new messages as they come, without
+//   touching the reader's unsent text or focus, and announces them politely.
+// - The conversations list ([data-live-conversations]) follows new messages, reads and changes.
 // - The header counters (links [data-counter]) follow notifications and direct messages.
 //
 // Events carry ids only: what to show is always asked again from the server, with the reader's
@@ -20,6 +23,9 @@ const FEED_SPREAD = 500;
 const POST_DELAY = 300;
 const POST_SPREAD = 300;
 const COUNTERS_DELAY = 300;
+const MESSAGES_DELAY = 200;
+const MESSAGES_SPREAD = 200;
+const AT_END_SLACK = 48; // px: a reader this close to the end of a conversation is "at the end"
 const CAP = 99;
 
 const script = document.querySelector("script[data-live]");
@@ -57,6 +63,13 @@ async function getJSON(url) {
   const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
   return response.json();
+}
+
+// The text of a live region or button in the reader's language: the page renders both forms
+// (data-one, data-many) with "%(count)s" in them.
+function countLabel(element, count) {
+  const form = count === 1 ? element.dataset.one : element.dataset.many;
+  return (form || "%(count)s").replace("%(count)s", count >= CAP ? `${CAP}+` : String(count));
 }
 
 async function getPage(url) {
@@ -152,20 +165,39 @@ function setTitle(total) {
   document.title = total ? `(${total > CAP ? `${CAP}+` : total}) ${titleWithoutCount}` : titleWithoutCount;
 }
 
+// A page about to read what the counters count (the open conversation, read by its own refresh)
+// holds them until it is done, so that they never show as unread what the reader is reading.
+let counterHolds = 0;
+
+const refreshCounters = debounced(async () => {
+  if (counterHolds) return; // the last release asks again
+  try {
+    const counts = await getJSON(COUNTERS_URL);
+    if (counterHolds) return;
+    setBadge("notifications", counts.notifications);
+    setBadge("messages", counts.messages);
+    setTitle((counts.notifications || 0) + (counts.messages || 0));
+  } catch {
+    // the next event tries again
+  }
+}, COUNTERS_DELAY);
+
+// Returns the function that releases the hold (once) and brings the counters up to date.
+function holdCounters() {
+  counterHolds += 1;
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    counterHolds -= 1;
+    refreshCounters();
+  };
+}
+
 function setupCounters() {
-  const refresh = debounced(async () => {
-    try {
-      const counts = await getJSON(COUNTERS_URL);
-      setBadge("notifications", counts.notifications);
-      setBadge("messages", counts.messages);
-      setTitle((counts.notifications || 0) + (counts.messages || 0));
-    } catch {
-      // the next event tries again
-    }
-  }, COUNTERS_DELAY);
   const kinds = new Set(["notification.created", "notification.read", "message.created", "conversation.read"]);
   on((event) => {
-    if (kinds.has(event.type)) refresh();
+    if (kinds.has(event.type)) refreshCounters();
   });
 }
 
@@ -178,11 +210,6 @@ function setupFeed() {
   const status = box.querySelector("[data-new-posts-status]");
   let shown = 0;
 
-  function label(count) {
-    const form = count === 1 ? box.dataset.one : box.dataset.many;
-    return (form || "%(count)s").replace("%(count)s", count >= CAP ? `${CAP}+` : String(count));
-  }
-
   function show(count) {
     if (count === shown) return;
     shown = count;
@@ -191,9 +218,9 @@ function setupFeed() {
       status.textContent = "";
       return;
     }
-    button.textContent = label(count);
+    button.textContent = countLabel(box, count);
     button.hidden = false;
-    status.textContent = label(count);
+    status.textContent = countLabel(box, count);
   }
 
   const check = debounced(async () => {
@@ -361,9 +388,112 @@ function setupPost() {
   });
 }
 
+// ------------------------------------------------------------------ direct messages
+
+// Runs `change` (which rewrites `list`) keeping the reader's place: whoever saw the end of the list
+// still sees it, the new messages just above the composer; anyone reading further up keeps the
+// message they were reading where it was.
+function keepingPlace(list, change) {
+  const end = list.getBoundingClientRect().bottom;
+  const atEnd = end <= window.innerHeight + AT_END_SLACK;
+  const anchor = atEnd ? null : [...list.querySelectorAll("li[id]")].find((li) => li.getBoundingClientRect().bottom > 0);
+  const before = anchor ? anchor.getBoundingClientRect().top : end;
+  change();
+  if (anchor && !anchor.isConnected) return;
+  const after = anchor ? anchor.getBoundingClientRect().top : list.getBoundingClientRect().bottom;
+  if (after !== before) window.scrollBy(0, after - before);
+}
+
+// Says how many messages by others just appeared, in the polite live region.
+function announceMessages(status, added) {
+  if (!status) return;
+  const count = added
+    .flatMap((node) => (node.matches("li.dm") ? [node] : [...node.querySelectorAll("li.dm")]))
+    .filter((li) => !li.classList.contains("mine")).length;
+  if (!count) return;
+  status.textContent = ""; // the same words again are announced again
+  window.setTimeout(() => {
+    status.textContent = countLabel(status, count);
+  }, 100);
+}
+
+function setupConversation() {
+  const section = document.querySelector("[data-live-conversation]");
+  if (!section) return;
+  const conversationId = section.dataset.liveConversation;
+  const url = section.dataset.liveUrl || window.location.pathname;
+  const status = section.querySelector("[data-live-messages-status]");
+  let release = null; // the hold on the header counters while new messages are fetched
+  let arrivals = 0; // messages announced by the stream; a fetch started after the last one shows them
+  let waiting = false; // messages arrived while the tab was hidden: nobody was reading them
+  let queue = Promise.resolve(); // one fetch at a time, in order
+
+  async function update() {
+    const seen = arrivals;
+    try {
+      // This GET marks the conversation read up to what it shows: the reader is looking at it.
+      const doc = await getPage(url);
+      const fresh = doc.querySelector(`[data-live-conversation="${conversationId}"] [data-live-messages]`);
+      const list = section.querySelector("[data-live-messages]");
+      if (!fresh || !list) return;
+      const added = [];
+      keepingPlace(list, () => morph(list, fresh, added));
+      announceMessages(status, added);
+    } catch {
+      // the conversation may be gone (left, removed), or the network down: leave the page as it is
+    } finally {
+      if (release && seen === arrivals) {
+        release();
+        release = null;
+      }
+    }
+  }
+
+  const refresh = debounced(() => {
+    queue = queue.then(update);
+  }, MESSAGES_DELAY, MESSAGES_SPREAD);
+
+  function read() {
+    arrivals += 1;
+    if (!release) release = holdCounters();
+    refresh();
+  }
+
+  on((event) => {
+    if (event.type !== "message.created" || !event.data || String(event.data.conversation_id) !== conversationId) return;
+    if (document.hidden) waiting = true; // left unread (and counted) until the reader comes back
+    else read();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden || !waiting) return;
+    waiting = false;
+    read();
+  });
+}
+
+function setupConversationList() {
+  if (!document.querySelector("[data-live-conversations]")) return;
+  const refresh = debounced(async () => {
+    try {
+      const doc = await getPage(window.location.pathname + window.location.search);
+      const fresh = doc.querySelector("[data-live-conversations]");
+      const current = document.querySelector("[data-live-conversations]");
+      if (fresh && current) morph(current, fresh, []);
+    } catch {
+      // the next event tries again
+    }
+  }, MESSAGES_DELAY, MESSAGES_SPREAD);
+  const kinds = new Set(["message.created", "conversation.read", "conversation.updated"]);
+  on((event) => {
+    if (kinds.has(event.type)) refresh();
+  });
+}
+
 if (script) {
   setupCounters();
   setupFeed();
   setupPost();
+  setupConversation();
+  setupConversationList();
   connect();
 }

@@ -4,13 +4,11 @@ Screenshots go to test-artifacts/screenshots/notifications-*.png."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from e2e.conftest import browser, new_page, shot  # noqa: F401  (the browser fixtures)
-from e2e.test_journey import PASSWORD, sign_in
+from test_journey import PASSWORD, sign_in
 from essaim.accounts import actions as accounts
 from essaim.communities import actions as communities
 from essaim.notifications import emails, queries
@@ -18,7 +16,6 @@ from essaim.notifications.models import ThreadMute
 from essaim.stream import actions as stream
 
 pytestmark = pytest.mark.e2e
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
