@@ -29,6 +29,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_server(port: int, *args: str, **env: str) -> subprocess.Popen:
+    """`essaim serve` on a free loopback port with this environment (plus `env`), once it answers."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "essaim.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+        env=dict(os.environ, ESSAIM_SECURE_COOKIES="0", **env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise SystemExit("the server did not start: " + server.stderr.read().decode()[-2000:])
+        time.sleep(0.2)
+
+
 def _pick_reader():
     """The demo person who belongs to the most communities (the heaviest home feed)."""
     from django.db.models import Count
@@ -90,23 +110,8 @@ def _make_token() -> str:
 def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, workers: int = 1) -> dict:
     token = _make_token()
     port = _free_port()
-    env = dict(os.environ, ESSAIM_SECURE_COOKIES="0")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "essaim.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    server = start_server(port, "--workers", str(workers))
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start: " + (server.stderr.read().decode()[-2000:]
-                                                                     if server.stderr else ""))
-                time.sleep(0.2)
         headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
 
         def one(conn) -> float:

@@ -401,6 +401,9 @@ def _run_uvicorn(args, banner: list[str]) -> None:
     import uvicorn
     from django.conf import settings
 
+    if args.workers > 1 and not settings.ESSAIM_REDIS_URL:
+        _warn("Several server processes without ESSAIM_REDIS_URL: a live update reaches only the people "
+              "connected to the process that made the change. Set ESSAIM_REDIS_URL.")
     if settings.ESSAIM_JOBS == "embedded" and args.workers > 1:
         _warn("ESSAIM_JOBS=embedded runs jobs in every server process; with several, prefer "
               "ESSAIM_JOBS=worker and `essaim worker`.")

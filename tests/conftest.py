@@ -154,3 +154,27 @@ def post_in(world):
         raise ValueError(place)
 
     return make
+
+
+@pytest.fixture
+def token_for():
+    """token_for(user, "read") -> a raw bearer token with those scopes."""
+
+    def make(user, scopes: str = "read,write") -> str:
+        _token, raw = accounts.do_create_token(user, scopes=scopes.split(","), acting_user=user)
+        return raw
+
+    return make
+
+
+@pytest.fixture
+def page_as():
+    """page_as(user, host=...) -> a browser-like test client signed in as user (None: anonymous)."""
+
+    def make(user=None, host: str = "testserver") -> Client:
+        client = Client(HTTP_HOST=host)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from shared_helpers import run_cli
 from django.contrib.auth import authenticate
 from django.urls import Resolver404, resolve
 
@@ -31,14 +32,7 @@ from essaim.stream.models import Comment, Post, Reaction, TopicFollow
 PASSWORD = "a long enough passphrase"
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """Run `essaim ARGV...` in-process: (exit status, stdout, stderr)."""
-    try:
-        status = cli.main(list(argv))
-    except SystemExit as exc:  # argparse refuses the command line
-        status = exc.code
-    out, err = capsys.readouterr()
-    return status, out, err
+run = run_cli
 
 
 @pytest.fixture

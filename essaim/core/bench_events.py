@@ -11,37 +11,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(port: int) -> subprocess.Popen:
-    env = dict(os.environ, ESSAIM_SECURE_COOKIES="0", ESSAIM_JOBS="worker")  # the bench runs no jobs
-    server = subprocess.Popen([sys.executable, "-m", "essaim.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the server did not start: " + server.stderr.read().decode()[-2000:])
-        time.sleep(0.2)
 
 
 class _Reader(threading.Thread):
@@ -106,12 +80,14 @@ def measure_events(clients: int = 50, posts: int = 200, writers: int = 4) -> dic
     first_event = EventLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
     redis = bool(settings.ESSAIM_REDIS_URL)
+    from essaim.bench import _free_port, start_server
+
     port_a = _free_port()
-    servers = [_start(port_a)]
+    servers = [start_server(port_a, ESSAIM_JOBS="worker")]  # the bench runs no jobs
     port_b = port_a
     if redis:
         port_b = _free_port()
-        servers.append(_start(port_b))
+        servers.append(start_server(port_b, ESSAIM_JOBS="worker"))
     arrivals: dict[str, list[float]] = {}
     sent: dict[str, float] = {}
     lock = threading.Lock()

@@ -94,6 +94,11 @@ def claim(limit: int = 20, *, worker: str | None = None, kinds: list[str] | None
     """Lease up to `limit` ready jobs (of `kinds`, when given) to this worker."""
     now = timezone.now()
     worker = worker or _worker_name()
+    ready = Job.objects.filter(state=Job.State.QUEUED, run_at__lte=now).exclude(locked_until__gt=now)
+    if kinds is not None:
+        ready = ready.filter(kind__in=kinds)
+    if not ready.exists():  # a cheap look first: on SQLite every transaction here takes the write lock
+        return []
     with transaction.atomic():
         ready = (Job.objects.select_for_update(skip_locked=True)
                  .filter(state=Job.State.QUEUED, run_at__lte=now)

@@ -4,18 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from essaim.accounts import actions as accounts
-
-
-@pytest.fixture
-def token_for():
-    """token_for(user, "read") -> a raw bearer token with those scopes."""
-
-    def make(user, scopes: str = "read,write") -> str:
-        _token, raw = accounts.do_create_token(user, scopes=scopes.split(","), acting_user=user)
-        return raw
-
-    return make
 
 
 @pytest.fixture

@@ -7,32 +7,9 @@ member, owner and moderator, titled "Launch"; each has one message by member."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from essaim.accounts import actions as accounts
 from essaim.messaging import actions as messaging
-
-
-@pytest.fixture
-def token_for():
-    """token_for(user, "read") -> a raw bearer token with those scopes."""
-
-    def make(user, scopes: str = "read,write") -> str:
-        _token, raw = accounts.do_create_token(user, scopes=scopes.split(","), acting_user=user)
-        return raw
-
-    return make
-
-
-@pytest.fixture
-def page_as():
-    def make(user=None, host: str = "testserver") -> Client:
-        client = Client(HTTP_HOST=host)
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import os
 import stat
 
 import pytest
+from shared_helpers import run_cli
 
 from essaim import cli
 from essaim.accounts import actions as accounts
@@ -18,13 +19,7 @@ from essaim.messaging.models import LegalHoldExport
 pytestmark = pytest.mark.django_db
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        status = cli.main(list(argv))
-    except SystemExit as exc:  # argparse refuses the command line
-        status = exc.code
-    out, err = capsys.readouterr()
-    return status, out, err
+run = run_cli
 
 
 def test_export_holds_every_conversation_and_message_and_is_audited(world, chat, group, tmp_path, capsys):

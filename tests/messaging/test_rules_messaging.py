@@ -4,14 +4,15 @@ starting the same one-to-one conversation at once (PostgreSQL)."""
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from shared_helpers import at_once, needs_postgres
 
 from essaim.accounts import actions as accounts
 from essaim.accounts.models import User
@@ -332,28 +333,6 @@ def test_lists_over_http_cost_the_same_for_few_and_many(world, client, more_peop
 
 # Concurrency (PostgreSQL: SQLite serialises writers) -----------------------------------------------------
 
-def at_once(*calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each got
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
-needs_postgres = pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite serialises writers")
 
 
 @needs_postgres

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from shared_helpers import run_cli
 
 from essaim import cli
 from essaim.core.models import Job, Network
@@ -12,10 +13,7 @@ from essaim.stream import actions as stream
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-def run(capsys, *argv):
-    status = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
+run = run_cli
 
 
 def test_digest_queues_by_default_and_sends_with_now(world, smtp, capsys):

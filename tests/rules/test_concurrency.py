@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 
 import pytest
-from django.db import connection, connections
 
 from essaim.communities import actions as communities
 from essaim.communities.models import JoinRequest, Membership, Role
 from essaim.core.errors import Conflict
 
-
-def at_once(*calls) -> list:
-    """Run the calls in threads released together; each returns its result or the error it raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the caller inspects what each got
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+from shared_helpers import at_once, needs_postgres
 
 
-needs_postgres = pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite serialises writers")
 
 
 @needs_postgres

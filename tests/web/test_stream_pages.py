@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from essaim.core.models import Activity
 from essaim.stream import actions
@@ -21,17 +20,6 @@ def make_user(network, handle: str, **kwargs):
                                    password="correct horse battery staple", **kwargs)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def page_as():
-    def make(user=None, host: str = "testserver") -> Client:
-        client = Client(HTTP_HOST=host)
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 def text(response) -> str:
