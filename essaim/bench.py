@@ -107,10 +107,11 @@ def _make_token() -> str:
     return raw
 
 
-def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, workers: int = 1) -> dict:
+def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, workers: int = 1,
+                 wsgi: bool = False) -> dict:
     token = _make_token()
     port = _free_port()
-    server = start_server(port, "--workers", str(workers))
+    server = start_server(port, "--workers", str(workers), *(["--wsgi"] if wsgi else []))
     try:
         headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
 
@@ -170,6 +171,7 @@ def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, 
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
 
     return {"requests": len(latencies), "errors": len(errors), "concurrency": concurrency, "workers": workers,
+            "server": "gunicorn (WSGI)" if wsgi else "uvicorn (ASGI)",
             "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
             "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
             "throughput_rps": len(latencies) / elapsed if elapsed else 0.0,
@@ -177,6 +179,7 @@ def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, 
 
 
 def run(concurrency: int, requests: int, only: str | None = None, as_json: bool = False, workers: int = 1,
+        wsgi: bool = False,
         people: int = 1000, clients: int = 50, posts: int = 200) -> int:
     from django.db import connection
 
@@ -192,7 +195,7 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
     if only in (None, "queries"):
         results["queries"] = [{"feed": n, "queries_1_post": a, "queries_20_posts": b} for n, a, b in measure_queries()]
     if only in (None, "feed"):
-        results["feed"] = measure_feed(concurrency=concurrency, requests=requests, workers=workers)
+        results["feed"] = measure_feed(concurrency=concurrency, requests=requests, workers=workers, wsgi=wsgi)
     if as_json:
         print(json.dumps(results, indent=2))
         return 0
@@ -216,7 +219,7 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
             print(f"  first error: {e['first_error']}")
     if "feed" in results:
         f = results["feed"]
-        print(f"home feed API, {f['workers']} server process(es), {f['concurrency']} concurrent clients, "
+        print(f"home feed API, {f['server']}, {f['workers']} server process(es), {f['concurrency']} concurrent clients, "
               f"{f['requests']} requests, "
               f"{f['errors']} errors: p50 {f['p50_ms']:.1f} ms, p95 {f['p95_ms']:.1f} ms, "
               f"p99 {f['p99_ms']:.1f} ms, {f['throughput_rps']:.0f} req/s")

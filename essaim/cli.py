@@ -306,7 +306,8 @@ def cmd_bench(args) -> int:
 
     _require_migrated()
     return bench.run(concurrency=args.concurrency, requests=args.requests, only=args.only, as_json=args.json,
-                     workers=args.workers, people=args.people, clients=args.clients, posts=args.posts)
+                     workers=args.workers, wsgi=args.wsgi, people=args.people, clients=args.clients,
+                     posts=args.posts)
 
 
 def cmd_digest(args) -> int:
@@ -359,6 +360,8 @@ def cmd_serve(args) -> int:
     from django.db import connections
 
     _check_port_free(args.host, args.port)
+    if args.threads is None:
+        args.threads = settings.ESSAIM_THREADS
     pending = _pending_migrations()
     if pending:
         _warn(f"{pending} database migrations are not applied: run `essaim migrate`.")
@@ -422,6 +425,7 @@ def _run_uvicorn(args, banner: list[str]) -> None:
         for line in banner:
             _say(line)
         _banner.clear()
+    os.environ["ESSAIM_THREADS"] = str(args.threads)  # read by the settings of each server process
     uvicorn.run("essaim.asgi:application", host=args.host, port=args.port, workers=args.workers,
                 log_config=log_config, access_log=False, lifespan="on", proxy_headers=False,
                 timeout_graceful_shutdown=5, server_header=False)
@@ -533,7 +537,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1)")
-    serve.add_argument("--threads", type=_positive, default=8, help="threads per worker, with --wsgi (default 8)")
+    serve.add_argument("--threads", type=_positive, default=None,
+                       help="threads per process for pages and API (default ESSAIM_THREADS, else 8)")
     serve.add_argument("--wsgi", action="store_true",
                        help="serve pages and the API with gunicorn (WSGI) instead: no live event stream, no job "
                             "runner (for measurements and set-ups that stream from other processes)")
@@ -596,6 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="people in the digest measure (default 1000)")
     bench.add_argument("--json", action="store_true", help="print the results as JSON")
     bench.add_argument("--workers", type=_positive, default=1, help="server processes to measure (default 1)")
+    bench.add_argument("--wsgi", action="store_true", help="measure the feed under `essaim serve --wsgi` (gunicorn)")
     bench.set_defaults(func=cmd_bench)
 
     legalhold = commands.add_parser("legalhold", help="legal hold: export a person's direct messages").add_subparsers(

@@ -33,6 +33,7 @@ class Config:
     default_from_email: str
     base_url: str
     redis_url: str
+    threads: int
     jobs: str
     reply_address: str
     reply_days: int
@@ -54,10 +55,24 @@ class Config:
             default_from_email=env.get("ESSAIM_FROM_EMAIL") or "Essaim <essaim@localhost>",
             base_url=(env.get("ESSAIM_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
             redis_url=env.get("ESSAIM_REDIS_URL") or "",
+            threads=_positive_int(env, "ESSAIM_THREADS", 8),
             jobs=_jobs_mode(env),
             reply_address=env.get("ESSAIM_REPLY_ADDRESS") or "",
             reply_days=int(env.get("ESSAIM_REPLY_DAYS") or 30),
         )
+
+
+def _positive_int(env, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: a whole number is needed, not {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name}: at least 1")
+    return value
 
 
 def _jobs_mode(env) -> str:
@@ -262,6 +277,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 ESSAIM_REDIS_URL = CONFIG.redis_url
 ESSAIM_JOBS = CONFIG.jobs
+ESSAIM_THREADS = CONFIG.threads
 ESSAIM_REPLY_ADDRESS = CONFIG.reply_address
 ESSAIM_REPLY_DAYS = CONFIG.reply_days
 if CONFIG.redis_url:  # shared by every process: login throttles, caches

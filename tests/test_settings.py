@@ -122,3 +122,22 @@ def test_console_memory_and_file_urls():
 def test_unknown_email_scheme_is_a_clear_error(url):
     with pytest.raises(ValueError, match="ESSAIM_EMAIL_URL: unsupported scheme"):
         email_from_url(url)
+
+
+def test_redis_jobs_and_threads(tmp_path):
+    base = {"ESSAIM_DATA_DIR": str(tmp_path)}
+    plain = Config.from_env(base)
+    assert (plain.redis_url, plain.jobs, plain.threads) == ("", "embedded", 8)
+    scaled = Config.from_env({**base, "ESSAIM_REDIS_URL": "redis://127.0.0.1:6379/0", "ESSAIM_THREADS": "16"})
+    assert (scaled.redis_url, scaled.jobs, scaled.threads) == ("redis://127.0.0.1:6379/0", "worker", 16)
+    assert Config.from_env({**base, "ESSAIM_REDIS_URL": "redis://r/0", "ESSAIM_JOBS": "embedded"}).jobs == "embedded"
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("ESSAIM_JOBS", "cron", "ESSAIM_JOBS: use 'embedded'"),
+    ("ESSAIM_THREADS", "many", "ESSAIM_THREADS: a whole number"),
+    ("ESSAIM_THREADS", "0", "ESSAIM_THREADS: at least 1"),
+])
+def test_bad_scale_settings_are_clear_errors(tmp_path, name, value, message):
+    with pytest.raises(ValueError, match=message):
+        Config.from_env({"ESSAIM_DATA_DIR": str(tmp_path), name: value})
