@@ -180,7 +180,7 @@ def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, 
 
 def run(concurrency: int, requests: int, only: str | None = None, as_json: bool = False, workers: int = 1,
         wsgi: bool = False,
-        people: int = 1000, clients: int = 50, posts: int = 200) -> int:
+        people: int = 1000, clients: int = 50, posts: int = 200, rate: float = 0.0) -> int:
     from django.db import connection
 
     results: dict = {"database": connection.vendor}
@@ -191,7 +191,7 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
     if only == "events":  # writes (then removes) posts: only when asked for
         from essaim.core.bench_events import measure_events
 
-        results["events"] = measure_events(clients=clients, posts=posts)
+        results["events"] = measure_events(clients=clients, posts=posts, rate=rate)
     if only in (None, "queries"):
         results["queries"] = [{"feed": n, "queries_1_post": a, "queries_20_posts": b} for n, a, b in measure_queries()]
     if only in (None, "feed"):
@@ -211,7 +211,7 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
     if "events" in results:
         e = results["events"]
         print(f"live events, {e['processes']} web process(es), {e['broker']} broker, {e['clients']} open streams, "
-              f"{e['posts']} posts ({e['writes_per_s']:.0f} writes/s), {e['errors']} errors: "
+              f"{e['posts']} posts ({e['writes_per_s']:.0f} writes/s{'' if e['rate'] else ', as fast as possible'}), {e['errors']} errors: "
               f"{e['deliveries']} of {e['expected_deliveries']} deliveries, {e['deliveries_per_s']:.0f} events "
               f"delivered/s; delay from write to delivery p50 {e['p50_ms']:.1f} ms, p95 {e['p95_ms']:.1f} ms, "
               f"p99 {e['p99_ms']:.1f} ms")

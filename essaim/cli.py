@@ -307,7 +307,7 @@ def cmd_bench(args) -> int:
     _require_migrated()
     return bench.run(concurrency=args.concurrency, requests=args.requests, only=args.only, as_json=args.json,
                      workers=args.workers, wsgi=args.wsgi, people=args.people, clients=args.clients,
-                     posts=args.posts)
+                     posts=args.posts, rate=args.rate)
 
 
 def cmd_digest(args) -> int:
@@ -597,6 +597,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="open event streams in the events measure (default 50)")
     bench.add_argument("--posts", type=_between(1, 100_000), default=200,
                        help="posts written in the events measure (default 200)")
+    bench.add_argument("--rate", type=float, default=0.0,
+                       help="posts per second in the events measure (default 0: as fast as possible)")
     bench.add_argument("--people", type=_between(1, 100_000), default=1000,
                        help="people in the digest measure (default 1000)")
     bench.add_argument("--json", action="store_true", help="print the results as JSON")

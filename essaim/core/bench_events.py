@@ -55,7 +55,8 @@ class _Reader(threading.Thread):
             pass
 
 
-def measure_events(clients: int = 50, posts: int = 200, writers: int = 4) -> dict:
+def measure_events(clients: int = 50, posts: int = 200, writers: int = 4, rate: float = 0.0) -> dict:
+    """`rate`: posts per second to aim for (0: as fast as the writers go)."""
     from django.conf import settings
 
     from essaim.accounts.actions import do_create_token
@@ -114,6 +115,8 @@ def measure_events(clients: int = 50, posts: int = 200, writers: int = 4) -> dic
                         break
                     remaining[0] -= 1
                     n = remaining[0]
+                if rate > 0:  # the (posts - n)th post is due at that many 1/rate after the start
+                    time.sleep(max(0.0, began + (posts - n - 1) / rate - time.perf_counter()))
                 started = time.perf_counter()
                 try:
                     conn.request("POST", "/api/v1/posts", body=json.dumps({"body": f"Live bench {n}"}), headers=headers)
@@ -168,7 +171,7 @@ def measure_events(clients: int = 50, posts: int = 200, writers: int = 4) -> dic
         return delays[min(len(delays) - 1, int(p * len(delays)))] * 1000 if delays else float("nan")
 
     elapsed = max(last - began, 1e-9)
-    return {"processes": len(servers), "broker": "redis" if redis else "in-process", "clients": len(readers),
+    return {"rate": rate, "processes": len(servers), "broker": "redis" if redis else "in-process", "clients": len(readers),
             "posts": len(created), "errors": len(errors), "expected_deliveries": len(created) * len(readers),
             "deliveries": len(delays), "seconds": elapsed, "writes_per_s": len(created) / max(written - began, 1e-9),
             "deliveries_per_s": len(delays) / elapsed, "p50_ms": pct(0.5), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
