@@ -131,7 +131,7 @@ def database_from_url(url: str) -> dict:
 
 
 def email_from_url(url: str) -> dict:
-    """smtp://user:pass@host:port?tls=1|ssl=1, console://, file:///path, memory://"""
+    """smtp://user:pass@host:port?tls=1|ssl=1&timeout=20&certfile=&keyfile=, console://, file:///path, memory://"""
     parsed = urlparse(url)
     query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
     if parsed.scheme in {"smtp", "smtps"}:
@@ -143,7 +143,10 @@ def email_from_url(url: str) -> dict:
             "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
             "EMAIL_USE_TLS": _bool(query.get("tls"), False),
             "EMAIL_USE_SSL": parsed.scheme == "smtps" or _bool(query.get("ssl"), False),
-            "EMAIL_TIMEOUT": 20,
+            "EMAIL_TIMEOUT": int(query.get("timeout") or 20),
+            # A client certificate, for relays that authenticate their clients that way.
+            "EMAIL_SSL_CERTFILE": query.get("certfile") or None,
+            "EMAIL_SSL_KEYFILE": query.get("keyfile") or None,
         }
     if parsed.scheme == "console":
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}

@@ -108,6 +108,10 @@ def test_smtp_urls():
     assert ssl["EMAIL_PORT"] == 465 and ssl["EMAIL_USE_SSL"] is True
     default = email_from_url("smtp://localhost")
     assert default["EMAIL_PORT"] == 25 and default["EMAIL_USE_TLS"] is False
+    assert default["EMAIL_TIMEOUT"] == 20 and default["EMAIL_SSL_CERTFILE"] is None
+    client = email_from_url("smtps://relay.example.com?certfile=/etc/essaim/c.pem&keyfile=/etc/essaim/k.pem&timeout=5")
+    assert (client["EMAIL_SSL_CERTFILE"], client["EMAIL_SSL_KEYFILE"]) == ("/etc/essaim/c.pem", "/etc/essaim/k.pem")
+    assert client["EMAIL_TIMEOUT"] == 5
 
 
 def test_console_memory_and_file_urls():
