@@ -181,6 +181,9 @@ INSTALLED_APPS = [
     "essaim.stream",
     "essaim.notifications",
     "essaim.messaging",
+    "essaim.questions",
+    "essaim.search",
+    "essaim.importer",
     "essaim.mail",
 ]
 

@@ -62,6 +62,11 @@ class User(AbstractBaseUser):
     language = models.CharField(max_length=8, blank=True, default="")
     is_admin = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    # Imported people (e.g. from a StackExchange dump): listed and credited like anyone, but no one
+    # signs in as them until the account is claimed.
+    is_placeholder = models.BooleanField(default=False)
+    source = models.CharField(max_length=100, blank=True, default="")
+    source_id = models.CharField(max_length=64, blank=True, default="")
     date_joined = models.DateTimeField(default=timezone.now)
     # Bumped on deactivation and password change: every older session stops being valid.
     auth_epoch = models.PositiveIntegerField(default=0)

@@ -83,6 +83,21 @@ def audience_of(event: Event, candidate_ids: Iterable[int]) -> set[int]:
     return set(audience(event, candidates))
 
 
+# Durable reactions: event type -> job kinds queued in the emitting transaction (search indexing,
+# webhooks...). Unlike subscribers, nothing is lost if the process stops right after the commit.
+_jobs_on: dict[str, list[str]] = {}
+
+
+def run_job_on(*names: str, job: str) -> None:
+    """Queue a job of kind `job` with {"event_id", "type", "data"} whenever one of `names` is emitted."""
+    for name in names:
+        if name not in EVENT_TYPES:
+            raise ValueError(f"undeclared event type {name!r}")
+        _jobs_on.setdefault(name, [])
+        if job not in _jobs_on[name]:
+            _jobs_on[name].append(job)
+
+
 _subscribers: list[Callable[[Event], None]] = []
 _lock = threading.Lock()
 
@@ -130,5 +145,9 @@ def emit_on_commit(type: str, *, network_id: int, data: dict, recipients: Iterab
         return  # addressed to nobody
     row = EventLog.objects.create(network_id=network_id, type=type, data=data,
                                   recipients=sorted(frozen) if frozen is not None else None)
+    for job_kind in _jobs_on.get(type, ()):
+        from . import jobs
+
+        jobs.enqueue(job_kind, {"event_id": row.id, "type": type, "data": data}, network_id=network_id)
     event = Event(type=type, network_id=network_id, data=data, recipients=frozen, id=row.id)
     transaction.on_commit(lambda: publish(event))

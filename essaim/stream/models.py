@@ -68,6 +68,18 @@ class Post(models.Model):
     deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     comment_count = models.PositiveIntegerField(default=0)
+    # A post may be a question (with a title), answered by questions.Answer rows.
+    kind = models.CharField(max_length=10, choices=[("post", "post"), ("question", "question")], default="post")
+    title = models.CharField(max_length=300, blank=True, default="")
+    score = models.IntegerField(default=0)  # up votes minus down votes (questions)
+    answer_count = models.PositiveIntegerField(default=0)
+    accepted_answer = models.ForeignKey("questions.Answer", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Imported content: where from (e.g. "cardano.stackexchange.com"), its id there, its licence.
+    source = models.CharField(max_length=100, blank=True, default="")
+    source_id = models.CharField(max_length=64, blank=True, default="")
+    license = models.CharField(max_length=40, blank=True, default="")
     topics = models.ManyToManyField(Topic, blank=True, related_name="posts", through="PostTopic")
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in",
                                       through="PostMention")
@@ -80,6 +92,7 @@ class Post(models.Model):
             models.Index(fields=["community", "created_at", "id"], name="post_community_time"),
             models.Index(fields=["author", "created_at", "id"], name="post_author_time"),
             models.Index(fields=["profile_user", "created_at", "id"], name="post_profile_time"),
+            models.Index(fields=["network", "kind", "answer_count", "created_at"], name="post_questions"),
         ]
 
 
@@ -124,6 +137,11 @@ class Comment(models.Model):
     deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in_comments")
+    # A comment on one of a question's answers (post is then the question).
+    answer = models.ForeignKey("questions.Answer", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="comments")
+    source = models.CharField(max_length=100, blank=True, default="")
+    source_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["post", "created_at", "id"], name="comment_post_time")]

@@ -85,3 +85,23 @@ def test_the_audience_costs_the_same_queries_for_3_or_60_people(world):
         allowed = audience_of(event, few + [p.id for p in crowd])
     assert allowed == {world.owner.id, world.member.id} | {p.id for p in crowd[:30]}
     assert len(small.captured_queries) == len(large.captured_queries) <= 3
+
+
+def test_a_durable_reaction_is_a_job_written_with_the_change(world):
+    from essaim.core import jobs
+    from essaim.core.models import Job
+
+    seen = []
+    jobs.job("test.on_post")(lambda row: seen.append(row.payload))
+    events.run_job_on("post.created", job="test.on_post")
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            stream.do_create_post(world.member, "Rolled back", community=world.open)
+            raise RuntimeError
+        assert not Job.objects.filter(kind="test.on_post").exists()
+        post = stream.do_create_post(world.member, "Kept", community=world.open)
+        jobs.run_pending(kinds=["test.on_post"])
+        assert [p["data"]["post_id"] for p in seen] == [str(post.id)]
+        assert seen[0]["type"] == "post.created" and seen[0]["event_id"] > 0
+    finally:
+        events._jobs_on["post.created"].remove("test.on_post")
