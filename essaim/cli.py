@@ -284,6 +284,26 @@ def cmd_legalhold_export(args) -> int:
     return 0
 
 
+def cmd_import_stackexchange(args) -> int:
+    from essaim.importer.stackexchange import ImportError_, import_stackexchange
+
+    _require_migrated()
+    network = default_network(create=False)
+    if network is None:
+        raise CommandError("there is no network yet: run `essaim createadmin` first.")
+    try:
+        report = import_stackexchange(args.dir, network=network, community_name=args.community,
+                                      visibility=args.visibility)
+    except ImportError_ as exc:
+        raise CommandError(f"{exc} (nothing of the batch in progress was imported; "
+                           f"run the command again once fixed to resume)") from None
+    for warning in report.warnings:
+        _warn(warning)
+    for line in report.lines():
+        _say(line)
+    return 0
+
+
 def cmd_demo(args) -> int:
     from essaim import demo
 
@@ -298,6 +318,15 @@ def cmd_demo(args) -> int:
          + ", ".join(f"{count} {what}" for what, count in summary.items()) + ".")
     _say(f"Sign in as {demo.DEMO_ADMIN_EMAIL} with password {demo.DEMO_PASSWORD} "
          "(every demo person has this password).")
+    return 0
+
+
+def cmd_search_reindex(args) -> int:
+    from essaim.search import indexing
+
+    _require_migrated()
+    counts = indexing.reindex_all(only=args.only or None, say=_say)
+    _say(f"Search index rebuilt: {sum(counts.values())} entries.")
     return 0
 
 
@@ -619,6 +648,26 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--now", action="store_true",
                         help="send them from this command (else: queue them for the job runner)")
     digest.set_defaults(func=cmd_digest)
+
+    imports = commands.add_parser("import", help="import content from another system").add_subparsers(
+        dest="import_command", metavar="SOURCE", required=True)
+    stackexchange = imports.add_parser(
+        "stackexchange", help="import a StackExchange data dump (questions, answers, comments, people) into a "
+                              "community; running it again imports nothing twice and resumes a stopped run")
+    stackexchange.add_argument("dir", metavar="DIR", help="the dump's folder (Posts.xml, Users.xml, Comments.xml, ...)")
+    stackexchange.add_argument("--community", required=True, metavar="NAME",
+                               help="the community to import into (created when missing)")
+    stackexchange.add_argument("--visibility", choices=["open", "private", "secret"],
+                               help="of the community when it is created (default open)")
+    stackexchange.set_defaults(func=cmd_import_stackexchange)
+
+    search = commands.add_parser("search", help="the search index").add_subparsers(
+        dest="search_command", metavar="ACTION", required=True)
+    search_reindex = search.add_parser("reindex", help="rebuild the search index (in batches; people included)")
+    search_reindex.add_argument("--only", action="append",
+                                choices=["post", "comment", "answer", "person", "community", "topic"],
+                                help="rebuild only this kind (repeatable)")
+    search_reindex.set_defaults(func=cmd_search_reindex)
 
     demo = commands.add_parser("demo", help="load the demo network once (running it again changes nothing)")
     demo.set_defaults(func=cmd_demo)

@@ -439,6 +439,34 @@ TOPIC_INTERESTS = {
 REACTION_WEIGHTS = [("like", 55), ("celebrate", 15), ("insightful", 14), ("support", 10), ("funny", 6)]
 
 
+# Questions and answers: (key, space, asker, days ago, title, body, topics, answers, accepted answer index,
+# duplicate of key). Each answer: (author, hours after the question, body, voters up, voters down).
+QUESTIONS = [
+    ("staging", "engineering", "julien.moreau", 9.2, "How do I get read access to the staging database?",
+     "I need to check a migration against realistic data. Who grants access, and is there a form?",
+     ["staging", "access"],
+     [("hugo.lambert", 2, "Open a ticket in the **IT portal** (category *Databases*), your manager approves "
+       "it and you get a read-only account within a day.", ["alice.vincent", "zoe.marchand", "nicolas.mercier"], []),
+      ("alice.vincent", 5, "Ask in #staging first: someone may already have the dump you need.", ["zoe.marchand"],
+       ["nicolas.mercier"])], 0, None),
+    ("salle", "coffee", "zoe.marchand", 6.4, "Comment réserver la grande salle du 3e étage ?",
+     "Pour un atelier de 20 personnes jeudi prochain. L'outil de réservation ne la propose pas.",
+     ["salles"],
+     [("marie-eve.bouchard", 1, "Elle se réserve auprès de l'accueil par courriel, pas dans l'outil : "
+       "écris à l'accueil avec la date et le nombre de personnes.", ["hugo.lambert", "julien.moreau"], []),
+      ("nicolas.mercier", 3, "Pense aussi à demander le kit visio, il n'est pas installé par défaut.",
+       ["julien.moreau"], [])], 0, None),
+    ("train", "rse", "alice.vincent", 4.1, "Which train operators count for the travel carbon report?",
+     "Do regional trains count the same as high-speed ones in the quarterly report?", ["climat", "travel"],
+     [("julien.moreau", 6, "All rail counts with the same factor in our report; only the distance matters.",
+       ["zoe.marchand"], [])], None, None),
+    ("modele", "sales", "nicolas.mercier", 1.3, "Où trouver le modèle de proposition commerciale 2025 ?",
+     "L'ancien lien du wiki ne fonctionne plus. Quelqu'un a la nouvelle version ?", ["ventes"], [], None, None),
+    ("salle-bis", "lyon", "hugo.lambert", 2.2, "Comment réserver une salle de réunion pour 20 personnes ?",
+     "Question pour un atelier la semaine prochaine.", ["salles"], [], None, "salle"),
+]
+
+
 def is_loaded(network) -> bool:
     return User.objects.filter(network=network, email__iexact=DEMO_ADMIN_EMAIL).exists()
 
@@ -710,6 +738,38 @@ class _Loader:
                     if stream.do_add_reaction(reactor, "like", comment=comment):
                         self.counts["reactions"] += 1
 
+    def create_questions(self) -> None:
+        """A few questions in French and English: answered and accepted, answered only, unanswered,
+        and a duplicate; with votes and notifications, like real use."""
+        from essaim.questions import actions as questions
+
+        made = {}
+        for key, space, asker, days, title, body, topics, answers, accepted, duplicate in QUESTIONS:
+            community = self.spaces[space][1]
+            asked_at = self.now - timedelta(days=days)
+            question = questions.do_ask_question(self.person(asker), title, body, community=community,
+                                                 topics=topics, created_at=asked_at)
+            made[key] = question
+            self.counts["posts"] += 1
+            written = []
+            for author, hours, text, ups, downs in answers:
+                answer = questions.do_answer_question(question, self.person(author), text,
+                                                      created_at=asked_at + timedelta(hours=hours))
+                Notification.objects.filter(post=question, kind=Kind.ANSWER, actor=answer.author_id).update(
+                    created_at=answer.created_at)  # told when it was answered
+                self.counts["answers"] = self.counts.get("answers", 0) + 1
+                for voter in ups:
+                    questions.do_vote(self.person(voter), 1, answer=answer)
+                for voter in downs:
+                    questions.do_vote(self.person(voter), -1, answer=answer)
+                written.append(answer)
+            for voter in [a[0] for a in answers][:2]:
+                questions.do_vote(self.person(voter), 1, post=question)
+            if accepted is not None:
+                questions.do_accept_answer(written[accepted], acting_user=self.person(asker))
+            if duplicate is not None:
+                questions.do_mark_duplicate(question, made[duplicate], acting_user=self.person(asker))
+
     def set_notification_levels(self) -> None:
         """A few people hear of every post in one of their communities (before the posts exist)."""
         for space, community in list(self.spaces.values())[:3]:
@@ -777,6 +837,7 @@ def load(network) -> dict[str, int]:
     written = loader.create_posts()
     loader.create_conversations(written)
     loader.create_direct_messages()
+    loader.create_questions()
     loader.run_fan_out()
     loader.settle_notifications()
     return loader.counts

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("essaim.communities.urls")),
     path("", include("essaim.notifications.urls")),
     path("", include("essaim.messaging.urls")),
+    path("", include("essaim.questions.urls")),
+    path("", include("essaim.search.urls")),
     path("", include("essaim.stream.urls")),
     # Uploaded files (avatars) from the local media folder; object storage serves its own.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),

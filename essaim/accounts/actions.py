@@ -93,6 +93,7 @@ def do_create_user(network: Network, *, email: str, display_name: str, password:
     user.save(update_fields=["handle"])
     if profile:
         _apply_profile(user, profile)
+    _search_reindex(user)
     return user
 
 
@@ -155,7 +156,14 @@ def do_update_profile(user: User, *, acting_user: User, **fields) -> User:
     if not can_edit_profile(acting_user, user):
         raise Forbidden()
     _apply_profile(user, fields)
+    _search_reindex(user)
     return user
+
+
+def _search_reindex(user: User) -> None:
+    from essaim.search.jobs import queue_person  # people have no events yet: the search index asks for them
+
+    queue_person(user)
 
 
 @transaction.atomic
@@ -384,3 +392,33 @@ def do_update_network_settings(network: Network, *, acting_user: User, **fields)
         setattr(network, key, value)
     network.save(update_fields=list(fields))
     return network
+
+
+@transaction.atomic
+def do_create_placeholder_user(network: Network, *, display_name: str, source: str, source_id: str,
+                               created_at=None, bio: str = "", location: str = "") -> User:
+    """Someone known only from imported content (e.g. a StackExchange dump): listed and credited like
+    anyone (active, in the directory), but no one can sign in as them: no usable password and an
+    e-mail address that cannot receive mail (a .invalid domain, RFC 2606)."""
+    display_name = " ".join((display_name or "").split())[:120] or "Anonymous"
+    source, source_id = (source or "").strip()[:100], str(source_id or "").strip()[:64]
+    if not source or not source_id:
+        raise InvalidInput(_("An imported person needs a source and a source id."), code="invalid_source")
+    local = source_id if source_id.replace("-", "").isalnum() and source_id.isascii() else \
+        hashlib.sha256(source_id.encode()).hexdigest()[:20]
+    email = f"{local}@{names.slugify_name(source)}.placeholder.invalid".lower()
+    if User.objects.filter(network=network, email__iexact=email).exists():
+        raise Conflict(_("Someone already uses this e-mail address."), code="email_taken")
+    user = User(network=network, email=email, display_name=display_name, sort_name=text.fold(display_name)[:120],
+                handle="", is_placeholder=True, is_active=True, source=source, source_id=source_id,
+                bio=(bio or "").strip()[:PROFILE_LIMITS["bio"]], location=(location or "").strip()[:120])
+    if created_at is not None:
+        user.date_joined = created_at
+    user.set_unusable_password()
+    user.save()
+    base = names.slugify_name(display_name)
+    if base == "x":  # nothing Latin in the name: fall back to the source id
+        base = names.slugify_name(f"user{local}")
+    user.handle = names.claim_free_name(network.id, base, Name.Kind.USER, user.id)
+    user.save(update_fields=["handle"])
+    return user

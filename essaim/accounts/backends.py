@@ -1,4 +1,5 @@
-"""Sign in with e-mail and password, inside the network the request is for."""
+"""Sign in with e-mail and password, inside the network the request is for. Placeholder people
+(imported authors who never joined) never sign in."""
 
 from django.contrib.auth.backends import BaseBackend
 
@@ -15,10 +16,10 @@ class NetworkEmailBackend(BaseBackend):
         if user is None:
             User().set_password(password)  # same work for unknown addresses: no timing oracle
             return None
-        if user.check_password(password) and user.is_active:
+        if user.check_password(password) and user.is_active and not user.is_placeholder:
             return user
         return None
 
     def get_user(self, user_id):
         user = User.objects.select_related("network", "organization").filter(pk=user_id).first()
-        return user if user is not None and user.is_active else None
+        return user if user is not None and user.is_active and not user.is_placeholder else None

@@ -188,8 +188,9 @@ def _check_role(role: str) -> str:
 
 
 @transaction.atomic
-def do_add_member(community: Community, user, *, role: str = Role.MEMBER, acting_user) -> Membership:
-    """Invite: owners and moderators add a colleague, who is told so."""
+def do_add_member(community: Community, user, *, role: str = Role.MEMBER, acting_user,
+                  quiet: bool = False) -> Membership:
+    """Invite: owners and moderators add a colleague, who is told so (unless `quiet`: imports)."""
     access.require_manage_members(acting_user, community)
     role = _check_role(role)
     if ROLE_RANK[role] > ROLE_RANK[Role.MEMBER]:
@@ -199,7 +200,9 @@ def do_add_member(community: Community, user, *, role: str = Role.MEMBER, acting
     membership = _add_membership(community, user, role)
     JoinRequest.objects.filter(community=community, user=user, status=JoinRequest.Status.PENDING).update(
         status=JoinRequest.Status.APPROVED, decided_by=acting_user, decided_at=timezone.now())
-    notify([user.id], kind=Kind.INVITATION, actor=acting_user, network_id=community.network_id, community=community)
+    if not quiet:
+        notify([user.id], kind=Kind.INVITATION, actor=acting_user, network_id=community.network_id,
+               community=community)
     return membership
 
 

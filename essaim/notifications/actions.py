@@ -289,7 +289,7 @@ def do_email_notification(notification_id: int, *, connection=None) -> bool:
     n = Notification.objects.select_related("recipient", "recipient__network", "actor", "post", "comment",
                                             "community", "message").get(pk=locked)
     user = n.recipient
-    if not user.is_active or not user.email:
+    if not user.is_active or not user.email or user.is_placeholder:  # imported people have no mailbox
         return False
     how = queries.deliveries([user.id], kind=n.kind, post=n.post).get(user.id)
     if how is None or how.channel != Channel.EMAIL:  # they changed their mind since
@@ -363,7 +363,7 @@ def do_send_digests(leader: Job | None = None, *, limit: int = queries.DIGEST_BA
     if not rows:
         return 0, 0
     user_ids = {int(r.payload.get("user_id", 0)) for r in rows}
-    users = list(User.objects.select_related("network").filter(id__in=user_ids, is_active=True).exclude(email=""))
+    users = list(User.objects.select_related("network").filter(id__in=user_ids, is_active=True, is_placeholder=False).exclude(email=""))
     prefs = queries.preferences_for([u.id for u in users])
     due = [u for u in users if _is_due(prefs[u.id], now)]
     messages = []

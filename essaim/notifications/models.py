@@ -20,6 +20,8 @@ class Kind(models.TextChoices):
     REQUEST_APPROVED = "request_approved", _("Approved your request")
     MESSAGE = "message", _("Sent you a direct message")
     COMMUNITY_POST = "community_post", _("Posted in a community you follow closely")
+    ANSWER = "answer", _("Answered your question")
+    ANSWER_ACCEPTED = "answer_accepted", _("Accepted your answer")
 
 
 class Notification(models.Model):
@@ -75,7 +77,8 @@ DEFAULT_EMAIL_DELAY = 10  # minutes
 MAX_EMAIL_DELAY = 24 * 60
 DEFAULT_LEVEL = CommunityLevel.MENTIONS
 # Kinds about a post (its community's level applies), and those a muted thread silences.
-POST_KINDS = frozenset({Kind.MENTION, Kind.COMMENT, Kind.REPLY, Kind.REACTION, Kind.COMMUNITY_POST})
+POST_KINDS = frozenset({Kind.MENTION, Kind.COMMENT, Kind.REPLY, Kind.REACTION, Kind.COMMUNITY_POST, Kind.ANSWER,
+                        Kind.ANSWER_ACCEPTED})
 THREAD_KINDS = frozenset({Kind.COMMENT, Kind.REPLY, Kind.REACTION})
 
 

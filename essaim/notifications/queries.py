@@ -53,6 +53,10 @@ def describe(notification: Notification) -> str:
         return _("%(actor)s approved your request to join %(community)s") % {"actor": actor, "community": community}
     if kind == Kind.MESSAGE:
         return _("%(actor)s sent you a message") % {"actor": actor}
+    if kind == Kind.ANSWER:
+        return _("%(actor)s answered your question") % {"actor": actor}
+    if kind == Kind.ANSWER_ACCEPTED:
+        return _("%(actor)s accepted your answer") % {"actor": actor}
     if kind == Kind.COMMUNITY_POST and community:
         return _("%(actor)s posted in %(community)s") % {"actor": actor, "community": community}
     return str(Kind(kind).label) if kind in Kind.values else actor
@@ -178,7 +182,7 @@ def due_for_digest(now: datetime, *, after_id: int = 0, limit: int = DIGEST_BATC
            | Q(Q(**{f"{settings_prefix}digest": DigestFrequency.WEEKLY}),
                never | Q(**{f"{settings_prefix}last_digest_at__lte": week})))
     people = User.objects.filter(network_id=network_id) if network_id is not None else User.objects.all()
-    rows = (people.filter(is_active=True, id__gt=after_id).exclude(email="").filter(due)
+    rows = (people.filter(is_active=True, is_placeholder=False, id__gt=after_id).exclude(email="").filter(due)
             .order_by("id").values_list("id", "network_id", "notification_settings__digest")[:limit])
     return [(uid, network_id, frequency or DigestFrequency.DAILY) for uid, network_id, frequency in rows]
 

@@ -171,10 +171,20 @@ def do_set_pinned(post: Post, pinned: bool, *, acting_user: User) -> Post:
 
 @transaction.atomic
 def do_create_comment(post: Post, author: User, body: str, *, parent: Comment | None = None,
-                      created_at=None) -> Comment:
+                      created_at=None, answer=None, source: str = "", source_id: str = "",
+                      quiet: bool = False) -> Comment:
+    """`answer`: a comment on one of the question's answers. `quiet` (imports): no notifications
+    and no activity rows; everything else happens."""
     if not access.can_read_post(author, post):  # whoever may read a post may comment on it
         raise Forbidden()
     body = clean_body(body)
+    if answer is not None and (answer.question_id != post.id or answer.deleted_at is not None):
+        raise InvalidInput(_("The answer you comment on is not on this question."), code="invalid_answer")
+    if parent is not None and parent.answer_id != (answer.id if answer is not None else None):
+        if answer is None and parent.answer_id is not None and parent.post_id == post.id:
+            answer = parent.answer  # a reply joins the answer's comments
+        else:
+            raise InvalidInput(_("The comment you reply to is not on this post."), code="invalid_parent")
     replied_to = parent  # the comment answered; `parent` becomes the thread's top-level comment
     if parent is not None:
         if parent.post_id != post.id or parent.deleted_at is not None:
@@ -185,20 +195,25 @@ def do_create_comment(post: Post, author: User, body: str, *, parent: Comment | 
                 raise InvalidInput(_("The comment you reply to is not on this post."), code="invalid_parent")
     html, resolved, _topic_names = _render(post.network_id, body)
     comment = Comment.objects.create(network_id=post.network_id, post=post, parent=parent, author=author, body=body,
-                                     html=html, created_at=created_at or timezone.now())
+                                     html=html, created_at=created_at or timezone.now(), answer=answer,
+                                     source=source, source_id=source_id)
     Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
     mentioned = _mentioned_users(post.network_id, resolved)
     comment.mentions.set(mentioned)
+    if quiet:
+        _comment_event(comment, events.COMMENT_CREATED)
+        return comment
     told = {author.id}
     for answered in (replied_to, parent):  # whom the reply answers, then who started the thread
         if answered is not None and answered.author_id not in told:
             if notify([answered.author_id], kind=Kind.REPLY, actor=author, network_id=post.network_id, post=post,
                       comment=comment):  # nothing if they muted the thread or turned replies off
                 told.add(answered.author_id)
-    if post.author_id not in told:
-        if notify([post.author_id], kind=Kind.COMMENT, actor=author, network_id=post.network_id, post=post,
+    owner_id = answer.author_id if answer is not None else post.author_id  # whose text is commented on
+    if owner_id not in told:
+        if notify([owner_id], kind=Kind.COMMENT, actor=author, network_id=post.network_id, post=post,
                   comment=comment):
-            told.add(post.author_id)
+            told.add(owner_id)
     _notify_mentions(post, mentioned, author, comment=comment, already=told)
     activity.record(network_id=post.network_id, user_id=author.id, verb=activity.Verb.COMMENT,
                     object_type=activity.Object.COMMENT, object_id=comment.id, community_id=post.community_id)

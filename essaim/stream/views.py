@@ -157,6 +157,8 @@ def _post_page(request, post, *, status: int = 200, comment_form: dict | None = 
 @require_GET
 def post_detail(request, post_id: int):
     post = access.access_post(request.user, post_id)
+    if post.kind == "question":  # a question has its own page, with its answers
+        return redirect("questions:detail", post.id)
     if "X-Essaim-Live" not in request.headers:  # live.js refreshing an open page: not a new view
         activity.record_view(request.user, activity.Object.POST, post.id, post.community_id)
     return _post_page(request, post)

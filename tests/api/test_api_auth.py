@@ -35,16 +35,22 @@ ROUTES = [
     ("put", "communities/{community}/notification-level"), ("post", "posts/{post}/mute"),
     ("delete", "posts/{post}/mute"),
     ("get", "feed/new_count"), ("get", "me/counters"),
+    ("get", "search"),
     ("get", "conversations"), ("post", "conversations"), ("get", "conversations/unread_count"),
     ("get", "conversations/{conversation}"), ("patch", "conversations/{conversation}"),
     ("get", "conversations/{conversation}/messages"), ("post", "conversations/{conversation}/messages"),
     ("post", "conversations/{conversation}/read"), ("post", "conversations/{conversation}/leave"),
     ("post", "conversations/{conversation}/mute"), ("post", "conversations/{conversation}/participants"),
+    ("get", "questions"), ("post", "questions"), ("get", "questions/{question}"),
+    ("post", "questions/{question}/answers"), ("post", "questions/{question}/vote"),
+    ("post", "questions/{question}/duplicate_of"), ("post", "questions/{question}/comments"),
+    ("get", "communities/{community}/questions"), ("post", "answers/{answer}/accept"),
+    ("post", "answers/{answer}/vote"), ("post", "answers/{answer}/comments"),
 ]
 
 _PLACEHOLDERS = {"{user}": "{user_id}", "{community}": "{community_id}", "{request}": "{request_id}",
                  "{post}": "{post_id}", "{comment}": "{comment_id}", "{topic}": "{name}", "{kind}": "{kind}",
-                 "{conversation}": "{conversation_id}"}
+                 "{conversation}": "{conversation_id}", "{question}": "{question_id}", "{answer}": "{answer_id}"}
 
 
 def _documented(path: str) -> str:
@@ -61,12 +67,17 @@ def filled(world, make_post):
     post = make_post("open", "Hello")
     comment = stream.do_create_comment(post, world.owner, "Hi")
     join_request = JoinRequest.objects.get(community=world.private, user=world.requester)
+    from essaim.questions import actions as questions
+
+    question = questions.do_ask_question(world.member, "Why?", "Because", community=world.open)
+    answer = questions.do_answer_question(question, world.owner, "So")
 
     def fill(path: str) -> str:
         return (path.replace("{user}", str(world.member.id)).replace("{community}", str(world.open.id))
                 .replace("{request}", str(join_request.id)).replace("{post}", str(post.id))
                 .replace("{comment}", str(comment.id)).replace("{topic}", "news").replace("{kind}", "like")
-                .replace("{conversation}", "1"))
+                .replace("{conversation}", "1").replace("{question}", str(question.id))
+                .replace("{answer}", str(answer.id)))
 
     return fill
 

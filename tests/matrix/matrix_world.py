@@ -30,7 +30,7 @@ HOSTS = {"acme": "acme.matrix", "globex": "globex.matrix"}
 # Text kinds, and who may read them: the community's name and description (whoever may see the
 # community), and its posts, comments and replies (whoever may read its content).
 COMMUNITY_TEXT = ("name", "desc")
-CONTENT_TEXT = ("post", "comment", "reply", "mention")
+CONTENT_TEXT = ("post", "comment", "reply", "mention", "question", "answer")
 
 
 def marker(kind: str, visibility: str) -> str:
@@ -76,6 +76,8 @@ class Place:
     reply: object
     request: object
     notification: object  # the member's notification of the owner's reply
+    question: object = None  # the member's question, and the owner's answer to it
+    answer: object = None
 
 
 @dataclass
@@ -95,7 +97,8 @@ class MatrixWorld:
         return {"c": place.community.id, "p": place.post.id, "k": place.comment.id, "rq": place.request.id,
                 "n": place.notification.id, "member": self.users["member"].id, "peer": self.peer.id,
                 "newcomer": self.newcomer.id, "v": visibility,
-                "cv": self.conversation.id if self.conversation else 0}
+                "cv": self.conversation.id if self.conversation else 0,
+                "q": place.question.id, "a": place.answer.id}
 
 
 def build() -> MatrixWorld:
@@ -131,7 +134,12 @@ def build() -> MatrixWorld:
         stream.do_create_post(owner, f"Mention {marker('mention', v)} @netadmin @outsider @requester @member",
                               community=c)
         notification = Notification.objects.get(recipient=users["member"], kind=Kind.REPLY, comment=reply)
-        places[v] = Place(c, post, comment, reply, request, notification)
+        from essaim.questions import actions as questions
+
+        question = questions.do_ask_question(users["member"], f"Question {marker('question', v)}?", "Details",
+                                             community=c)
+        answer = questions.do_answer_question(question, owner, f"Answer {marker('answer', v)}")
+        places[v] = Place(c, post, comment, reply, request, notification, question, answer)
     profile_post = stream.do_create_post(users["owner"], f"Hello {PROFILE_MARKER}", profile_user=users["member"])
     tokens = {role: accounts.do_create_token(u, scopes=["read", "write"], acting_user=u)[1]
               for role, u in users.items()}

@@ -75,6 +75,8 @@ ROUTES = [
     # Lists: everyone gets 200, with only what they may read in it.
     ("home-feed", "GET", "/api/v1/feed", None, (), same("200 200 200 200 200 200 200")),
     ("all-company", "GET", "/api/v1/feed/all", None, (), same("200 200 200 200 200 200 200")),
+    # Search: everyone signed in may search; what comes back is filtered (tests/search).
+    ("search", "GET", "/api/v1/search?q=matrix", None, (), same("200 200 200 200 200 200 200")),
     ("posts", "GET", "/api/v1/posts", None, (), same("200 200 200 200 200 200 200")),
     ("communities", "GET", "/api/v1/communities", None, ("name",), same("200 200 200 200 200 200 200")),
     ("profile-feed", "GET", "/api/v1/users/{member}/feed", None, ("post",), same("404 200 200 200 200 200 200")),
@@ -121,6 +123,27 @@ ROUTES = [
     ("conversation-mute", "POST", "/api/v1/conversations/{cv}/mute", {"muted": True}, (), PARTICIPANTS),
     ("conversation-add", "POST", "/api/v1/conversations/{cv}/participants", {"participant_ids": ["{newcomer}"]}, (),
      PARTICIPANTS),
+    # Questions: {q} is the member's question in the community, {a} the owner's answer to it.
+    ("questions", "GET", "/api/v1/questions", None, (), same("200 200 200 200 200 200 200")),
+    ("question-ask", "POST", "/api/v1/questions", {"title": "New?", "body": "x", "community_id": "{c}"}, (), {
+        "open": "404 403 403 201 201 201 403",
+        "private": "404 404 404 201 201 201 404",
+        "secret": "404 404 404 201 201 201 404"}),
+    ("question", "GET", "/api/v1/questions/{q}", None, ("question", "answer"), READ),
+    ("community-questions", "GET", "/api/v1/communities/{c}/questions?filter=recent", None, ("question",), READ),
+    ("answer-create", "POST", "/api/v1/questions/{q}/answers", {"body": "Me"}, (), READ_201),
+    ("question-comment", "POST", "/api/v1/questions/{q}/comments", {"body": "Which?"}, (), READ_201),
+    ("answer-comment", "POST", "/api/v1/answers/{a}/comments", {"body": "Thanks"}, (), READ_201),
+    # Nobody votes on their own: the member asked, the owner answered.
+    ("question-vote", "POST", "/api/v1/questions/{q}/vote", {"value": 1}, (), {
+        "open": "404 200 200 403 200 200 200", "private": "404 404 404 403 200 200 404",
+        "secret": "404 404 404 403 200 200 404"}),
+    ("answer-vote", "POST", "/api/v1/answers/{a}/vote", {"value": 1}, (), {
+        "open": "404 200 200 200 200 403 200", "private": "404 404 404 200 200 403 404",
+        "secret": "404 404 404 200 200 403 404"}),
+    # The asker (member) and who moderates the community accept and mark duplicates.
+    ("answer-accept", "POST", "/api/v1/answers/{a}/accept", None, (), MODERATE),
+    ("question-duplicate", "POST", "/api/v1/questions/{q}/duplicate_of", {"question_id": None}, (), MODERATE),
 ]
 
 
@@ -178,7 +201,8 @@ def test_every_issue_route_is_in_the_matrix(mw):
                 .replace("/{k}", "/{comment_id}").replace("/{rq}", "/{request_id}")
                 .replace("/{member}", "/{user_id}").replace("/{peer}", "/{user_id}")
                 .replace("/like", "/{kind}").replace("/matrix/", "/{name}/")
-                .replace("/{cv}", "/{conversation_id}"))
+                .replace("/{cv}", "/{conversation_id}").replace("/{q}", "/{question_id}")
+                .replace("/{a}", "/{answer_id}"))
                for _l, method, path, _b, _s, _e in ROUTES}
     # Not object-scoped: who I am, and changing my own profile.
     missing = published - covered - {("PATCH", "/api/v1/me")}

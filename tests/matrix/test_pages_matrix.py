@@ -92,6 +92,25 @@ PAGES = [
      succeeding_with(PARTICIPANTS, "302")),
     ("conversation-rename", "POST", "/messages/{cv}/rename/", {"title": "Renamed"}, (),
      succeeding_with(PARTICIPANTS, "302")),
+    # Questions: {q} is the member's question, {a} the owner's answer. Refusals the reader may know
+    # about (own vote, not the asker) come back as a message after the redirect.
+    ("questions", "GET", "/questions/", None, ("question",), ALL),
+    ("questions-unanswered", "GET", "/questions/?tab=unanswered", None, (), ALL),
+    ("ask-form", "GET", "/questions/ask/", None, (), ALL),
+    ("ask", "POST", "/questions/ask/", {"title": "New?", "body": "x", "community": "{c}"}, (), {
+        "open": "422 403 403 302 302 302 403",
+        "private": "422 403 403 302 302 302 403",
+        "secret": "422 422 422 302 302 302 422"}),
+    ("question", "GET", "/questions/{q}/", None, ("question", "answer"), READ),
+    ("community-questions", "GET", "/communities/{c}/questions/", None, ("question",), READ),
+    ("answer-create", "POST", "/questions/{q}/answer/", {"body": "Me"}, (), READ_302),
+    ("question-vote", "POST", "/questions/{q}/vote/", {"value": "1"}, (), READ_302),
+    ("question-comment", "POST", "/questions/{q}/comment/", {"body": "Which?"}, (), READ_302),
+    ("question-duplicate", "POST", "/questions/{q}/duplicate/", {"question_id": ""}, (), READ_302),
+    ("answer-vote", "POST", "/questions/answers/{a}/vote/", {"value": "1"}, (), READ_302),
+    ("answer-accept", "POST", "/questions/answers/{a}/accept/", {"accepted": "1"}, (), READ_302),
+    ("answer-comment", "POST", "/questions/answers/{a}/comment/", {"body": "Thanks"}, (), READ_302),
+    ("answer-delete", "POST", "/questions/answers/{a}/delete/", {}, (), READ_302),
 ]
 
 

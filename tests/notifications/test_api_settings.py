@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 DEFAULTS = {"channels": {"mention": "email", "comment": "digest", "reply": "digest", "reaction": "digest",
                          "join_request": "digest", "invitation": "digest", "request_approved": "digest",
-                         "message": "email", "community_post": "digest"},
+                         "message": "email", "community_post": "digest", "answer": "digest",
+                         "answer_accepted": "digest"},
             "email_delay_minutes": 10, "digest": "daily"}
 
 

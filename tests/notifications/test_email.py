@@ -235,3 +235,19 @@ def test_a_message_read_in_the_conversation_is_not_emailed(world, smtp):
     messaging.do_mark_conversation_read(conversation, acting_user=world.member)
     run_jobs(LATER)
     assert smtp.messages() == []
+
+
+def test_imported_people_get_no_email_and_no_digest(world, smtp):
+    """A placeholder (an imported author) has no mailbox: mentioned, they keep the in-app
+    notification for when the account is claimed, but nothing is sent."""
+    ghost = accounts.do_create_placeholder_user(world.network, display_name="Ada Imported", source="example.org",
+                                                source_id="77")
+    from essaim.communities import actions as communities
+
+    communities.do_join_community(ghost, world.open)
+    post = stream.do_create_post(world.owner, f"Thanks @{ghost.handle}", community=world.open)
+    assert Notification.objects.filter(recipient=ghost, post=post, kind=Kind.MENTION).exists()
+    run_jobs(LATER)
+    assert smtp.messages() == []
+    actions.run_digests_now(network_id=world.network.id)
+    assert all(env.rcpt_tos != [ghost.email] for env in smtp.envelopes)

@@ -1,0 +1,101 @@
+"""The full-text part of a search, per database vendor, behind one small interface.
+
+Both backends match the same pre-normalised `terms` (search/text.py), so they find the same
+documents; only the relevance function differs (FTS5 bm25 on SQLite, ts_rank_cd normalised by
+document length on PostgreSQL), and both are mapped to [0, 1) by r / (1 + r).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from .query import Term
+from .text import stems, word_stems
+
+ENTRY = "search_searchentry"
+
+
+class Backend:
+    def any_of(self, clauses: list[list[Term]]) -> str:
+        raise NotImplementedError
+
+    def all_of(self, clauses: list[list[Term]]) -> str:
+        raise NotImplementedError
+
+
+class SQLiteBackend(Backend):
+    """FTS5 (table search_fts, external content on search_searchentry.terms)."""
+
+    def _term(self, term: Term) -> str:
+        if term.kind == "word":
+            return "(" + " OR ".join(f'"{s}"' for s in sorted(word_stems(term.words[0]))) + ")"
+        if term.kind == "prefix":
+            w = term.words[0]
+            return "(" + " OR ".join(f'"{p}"*' for p in sorted({w, stems(w)[0], stems(w)[1]})) + ")"
+        french = " ".join(stems(w)[0] for w in term.words)
+        english = " ".join(stems(w)[1] for w in term.words)
+        return "(" + " OR ".join(f'"{p}"' for p in sorted({french, english})) + ")"
+
+    def clause(self, clause: list[Term]) -> str:
+        return "(" + " OR ".join(self._term(t) for t in clause) + ")"
+
+    def any_of(self, clauses):
+        return " OR ".join(self.clause(c) for c in clauses)
+
+    def all_of(self, clauses):
+        return " AND ".join(self.clause(c) for c in clauses)
+
+    def match_extra(self, expression: str) -> dict:
+        """Arguments for QuerySet.extra(): join the FTS table and keep the rows matching."""
+        return {"tables": ["search_fts"],
+                "where": [f'"search_fts"."rowid" = "{ENTRY}"."id"', '"search_fts" MATCH %s'],
+                "params": [expression]}
+
+    def relevance(self, expression: str) -> tuple[str, list]:
+        return "(-bm25(\"search_fts\"))", []
+
+    def matches(self, expression: str) -> tuple[str, list]:
+        """A SQL condition: does the entry match `expression`?"""
+        return f'("{ENTRY}"."id" IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s))', [expression]
+
+    def age_days(self) -> str:
+        return f"MAX(julianday('now') - julianday(\"{ENTRY}\".\"created_at\"), 0)"
+
+
+class PostgresBackend(Backend):
+    """A generated tsvector column `fts` ('simple' configuration) with a GIN index."""
+
+    def _term(self, term: Term) -> str:
+        if term.kind == "word":
+            return "(" + " | ".join(f"'{s}'" for s in sorted(word_stems(term.words[0]))) + ")"
+        if term.kind == "prefix":
+            w = term.words[0]
+            return "(" + " | ".join(f"'{p}':*" for p in sorted({w, stems(w)[0], stems(w)[1]})) + ")"
+        phrases = sorted({tuple(stems(w)[0] for w in term.words), tuple(stems(w)[1] for w in term.words)})
+        return "(" + " | ".join("(" + " <-> ".join(f"'{s}'" for s in p) + ")" for p in phrases) + ")"
+
+    def clause(self, clause: list[Term]) -> str:
+        return "(" + " | ".join(self._term(t) for t in clause) + ")"
+
+    def any_of(self, clauses):
+        return " | ".join(self.clause(c) for c in clauses)
+
+    def all_of(self, clauses):
+        return " & ".join(self.clause(c) for c in clauses)
+
+    def match_extra(self, expression: str) -> dict:
+        return {"tables": [], "where": [f"\"{ENTRY}\".\"fts\" @@ to_tsquery('simple', %s)"], "params": [expression]}
+
+    def relevance(self, expression: str) -> tuple[str, list]:
+        # 1: divide by 1 + log(document length): long documents do not win by size alone.
+        return f"ts_rank_cd(\"{ENTRY}\".\"fts\", to_tsquery('simple', %s), 1)", [expression]
+
+    def matches(self, expression: str) -> tuple[str, list]:
+        return f"(\"{ENTRY}\".\"fts\" @@ to_tsquery('simple', %s))", [expression]
+
+    def age_days(self) -> str:
+        return f"GREATEST(EXTRACT(EPOCH FROM (now() - \"{ENTRY}\".\"created_at\")) / 86400.0, 0)"
+
+
+def backend() -> Backend:
+    return PostgresBackend() if connection.vendor == "postgresql" else SQLiteBackend()

@@ -1,0 +1,385 @@
+"""Permission-aware full-text search over everything searchable.
+
+    search(viewer, q, ...) -> SearchPage      results, next_cursor, facets
+    similar_questions(viewer, text)           questions like this one (for "ask a question")
+
+What a viewer may find is decided *inside* the SQL query, with the same predicates as every page
+(stream.access, communities.access, accounts.access): posts, questions, comments and answers only
+when their post is in Post.objects.visible_to(viewer) (and the comment or answer is not deleted),
+communities only in Community.objects.visible_to(viewer), people only in users_visible_to(viewer),
+topics only when at least one post visible to the viewer uses them. So nothing invisible is
+returned, counted in a facet or quoted in a snippet, and a page of 20 holds 20 visible results.
+Membership changes apply at once (nothing about viewers is stored in the index).
+
+Ranking (sort=relevance):
+
+    score = text × coverage × recency × engagement × closeness
+      text       = r / (1 + r), r = -bm25() on SQLite (FTS5), ts_rank_cd(fts, q, 1) on PostgreSQL
+                   (rank divided by 1 + log(document length))
+      coverage   = query clauses matched / query clauses
+      recency    = 0.3 + 0.7 / (1 + age_in_days / 60)
+      engagement = 1 + 0.1 × ln(1 + reactions + comments + answers + votes + accepted)
+      closeness  = 1 + 0.25 × [in one of the viewer's communities] + 0.25 × [by someone the viewer follows]
+
+Documents that contain every clause come first (ordered by score), then the partial matches
+(ordered by score): a long natural-language question still returns its best partial matches.
+With no words (only filters), text = coverage = 1. sort=date: only documents with every clause,
+newest first. The cursor is an offset into that order (results may shift if the index changes
+between pages; acceptable for search).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
+from html import escape
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from essaim.accounts.access import is_member_of_network, users_visible_to
+from essaim.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from essaim.core.text import first_line
+
+from . import query as query_lang
+from .backends import backend
+from .models import SearchEntry
+from .query import Query, QueryError, Term
+from .text import WORD_RE, stems, word_stems
+from essaim.core.text import fold
+
+SORTS = ("relevance", "date")
+SNIPPET_LENGTH = 240
+
+
+@dataclass
+class SearchResult:
+    type: str
+    id: int
+    post_id: int | None
+    source_id: str
+    title: str
+    snippet: SafeString
+    author: object | None
+    community: object | None
+    date: datetime
+    score: float
+    url: str
+
+
+@dataclass
+class SearchPage:
+    results: list[SearchResult]
+    next_cursor: str | None
+    facets: dict = field(default_factory=lambda: {"type": {}, "community": {}})
+    query: Query | None = None
+
+
+# ------------------------------------------------------------------ permission filter
+
+
+def visibility_filter(viewer) -> Q:
+    """Entries the viewer may open, as one Q made of subqueries (no round trip)."""
+    from essaim.communities.models import Community
+    from essaim.stream.models import Comment, Post, PostTopic
+    from essaim.accounts.models import User
+
+    visible_posts = Post.objects.visible_to(viewer).values("id")
+    deleted_comment = Exists(Comment.objects.filter(id=OuterRef("object_id"), deleted_at__isnull=False))
+    q = (Q(type__in=("post", "question"), post_id__in=visible_posts)
+         | Q(type="comment", post_id__in=visible_posts) & ~deleted_comment
+         | Q(type="community", object_id__in=Community.objects.visible_to(viewer).values("id"))
+         | Q(type="person", object_id__in=users_visible_to(User.objects.all(), viewer).values("id"))
+         | Q(type="topic", object_id__in=PostTopic.objects.filter(post_id__in=visible_posts).values("topic_id")))
+    try:
+        from essaim.questions.models import Answer
+    except ImportError:  # pragma: no cover
+        return q
+    deleted_answer = Exists(Answer.objects.filter(id=OuterRef("object_id"), deleted_at__isnull=False))
+    return q | Q(type="answer", post_id__in=visible_posts) & ~deleted_answer
+
+
+# ------------------------------------------------------------------ input
+
+
+def _limit(limit) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(_("limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT}, code="invalid_limit")
+    return limit
+
+
+def _offset(cursor) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, offset = decode_cursor(cursor, 2)
+    except Exception:
+        raise QueryError(_("The cursor is not valid."), code="invalid_cursor") from None
+    if kind != "o" or not isinstance(offset, int) or not 0 <= offset <= 10_000:
+        raise QueryError(_("The cursor is not valid."), code="invalid_cursor")
+    return offset
+
+
+def _as_date(value, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return query_lang.parse_date(str(value), name)
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=dt_timezone.utc)
+
+
+# ------------------------------------------------------------------ the query
+
+
+def _filters(viewer, query: Query, *, community_ids=(), author_ids=()) -> dict[str, Q]:
+    from essaim.accounts.models import User
+    from essaim.communities.models import Community
+    from essaim.stream.models import PostTopic
+
+    filters: dict[str, Q] = {}
+    if query.types:
+        filters["type"] = Q(type__in=sorted(set(query.types)))
+    community = Q()
+    if query.communities:
+        community |= Q(community_id__in=Community.objects.filter(network_id=viewer.network_id,
+                                                                  slug__in=query.communities).values("id"))
+    if community_ids:
+        community |= Q(community_id__in=list(community_ids))
+    if community:
+        filters["community"] = community
+    author = Q()
+    if query.authors:
+        author |= Q(author_id__in=User.objects.filter(network_id=viewer.network_id,
+                                                      handle__in=query.authors).values("id"))
+    if author_ids:
+        author |= Q(author_id__in=list(author_ids))
+    if author:
+        filters["author"] = Q(type__in=("post", "question", "comment", "answer")) & author
+    if query.topics:
+        filters["topic"] = Q(post_id__in=PostTopic.objects.filter(topic__network_id=viewer.network_id,
+                                                                  topic__name__in=query.topics).values("post_id"))
+    if query.before:
+        filters["before"] = Q(created_at__lt=_start_of(query.before))
+    if query.after:
+        filters["after"] = Q(created_at__gte=_start_of(query.after + timedelta(days=1)))
+    return filters
+
+
+def _matching(viewer, query: Query, filters: dict[str, Q], *, strict: bool, without: str | None = None):
+    """Visible entries matching the text (any clause, or every clause when strict) and the filters."""
+    b = backend()
+    qs = SearchEntry.objects.filter(network_id=viewer.network_id).filter(visibility_filter(viewer))
+    for name, q in filters.items():
+        if name != without:
+            qs = qs.filter(q)
+    if query.has_text:
+        extra = b.match_extra(b.all_of(query.clauses) if strict else b.any_of(query.clauses))
+        qs = qs.extra(tables=extra["tables"], where=extra["where"], params=extra["params"])
+    if query.excluded:
+        sql, params = b.matches(b.any_of([[t] for t in query.excluded]))
+        qs = qs.extra(where=[f"NOT {sql}"], params=params)
+    return qs
+
+
+def _subquery(qs) -> tuple[str, list]:
+    sql, params = qs.query.sql_with_params()
+    return sql, list(params)
+
+
+def _scored(viewer, qs, query: Query):
+    from essaim.accounts.models import Follow
+    from essaim.communities.models import Membership
+
+    b = backend()
+    params: list = []
+    if query.has_text:
+        any_expr = b.any_of(query.clauses)
+        rel_sql, rel_params = b.relevance(any_expr)
+        parts = [b.matches(b.all_of([clause])) for clause in query.clauses]
+        cov_sql = "(" + " + ".join(f"(CASE WHEN {p[0]} THEN 1 ELSE 0 END)" for p in parts) + ")"
+        cov_params = [x for p in parts for x in p[1]]
+        text_sql = f"(({rel_sql}) / (1.0 + ({rel_sql})))"
+        text_params = rel_params + rel_params
+        n = len(query.clauses)
+        score_text = f"{text_sql} * ({cov_sql} * 1.0 / {n})"
+        score_params = text_params + cov_params
+        complete_sql, complete_params = f"CASE WHEN {cov_sql} = {n} THEN 1 ELSE 0 END", cov_params
+    else:
+        score_text, score_params = "1.0", []
+        complete_sql, complete_params = "1", []
+    member_sql, member_params = _subquery(Membership.objects.filter(user_id=viewer.id).values("community_id"))
+    follow_sql, follow_params = _subquery(Follow.objects.filter(follower_id=viewer.id).values("followee_id"))
+    entry = '"search_searchentry"'
+    score_sql = (f"{score_text} * (0.3 + 0.7 / (1.0 + {b.age_days()} / 60.0))"
+                 f" * (1.0 + 0.1 * ln(1.0 + {entry}.\"engagement\"))"
+                 f" * (1.0 + 0.25 * (CASE WHEN {entry}.\"community_id\" IN ({member_sql}) THEN 1 ELSE 0 END)"
+                 f" + 0.25 * (CASE WHEN {entry}.\"author_id\" IN ({follow_sql}) THEN 1 ELSE 0 END))")
+    params = score_params + member_params + follow_params
+    return qs.extra(select={"score": score_sql, "complete": complete_sql}, select_params=params + complete_params)
+
+
+def search(viewer, q: str | None, *, type=None, community=None, author=None, topic=None, before=None, after=None,
+           sort: str = "relevance", cursor: str | None = None, limit: int | None = DEFAULT_LIMIT) -> SearchPage:
+    if sort not in SORTS:
+        raise QueryError(_("sort must be relevance or date."), code="invalid_sort")
+    limit = _limit(limit)
+    offset = _offset(cursor)
+    query = query_lang.parse(q or "")
+    for t in ([type] if isinstance(type, str) else list(type or ())):
+        if t:
+            query.types.append(query_lang.check_type(t))
+    community_ids, author_ids = [], []
+    if community not in (None, ""):
+        if isinstance(community, int) or str(community).isdigit():
+            community_ids.append(int(community))
+        else:
+            query.communities.append(str(community).lower()[:40])
+    if author not in (None, ""):
+        if isinstance(author, int) or str(author).isdigit():
+            author_ids.append(int(author))
+        else:
+            query.authors.append(str(author).lstrip("@").lower()[:40])
+    if topic:
+        query.topics.append(str(topic).lstrip("#").lower()[:50])
+    query.before = _as_date(before, "before") or query.before
+    query.after = _as_date(after, "after") or query.after
+    if not is_member_of_network(viewer):
+        return SearchPage(results=[], next_cursor=None, query=query)
+    return _run(viewer, query, sort=sort, offset=offset, limit=limit,
+                filters=_filters(viewer, query, community_ids=community_ids, author_ids=author_ids))
+
+
+def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: dict[str, Q],
+         facets: bool = True) -> SearchPage:
+    strict = sort == "date"
+    qs = _matching(viewer, query, filters, strict=strict)
+    if sort == "date":
+        qs = qs.order_by("-created_at", "-id").extra(select={"score": "0.0"})
+    else:
+        qs = _scored(viewer, qs, query).order_by("-complete", "-score", "-id")
+    rows = list(qs[offset:offset + limit + 1])
+    next_cursor = encode_cursor(["o", offset + limit]) if len(rows) > limit else None
+    rows = rows[:limit]
+    page = SearchPage(results=_results(rows, query), next_cursor=next_cursor, query=query)
+    if facets:
+        page.facets = {
+            "type": _counts(_matching(viewer, query, filters, strict=strict, without="type"), "type"),
+            "community": _counts(_matching(viewer, query, filters, strict=strict, without="community")
+                                 .filter(community_id__isnull=False), "community_id"),
+        }
+    return page
+
+
+def _counts(qs, field_name: str) -> dict:
+    return {k: n for k, n in qs.order_by().values_list(field_name).annotate(n=Count("id")).values_list(field_name, "n")}
+
+
+def similar_questions(viewer, text: str, limit: int = 5) -> list[SearchResult]:
+    """Questions the viewer may read that look like `text` (a title being typed, a question body)."""
+    if not is_member_of_network(viewer):
+        return []
+    query = query_lang.plain_words(text or "")
+    if not query.has_text:
+        return []
+    query.types = ["question"]
+    return _run(viewer, query, sort="relevance", offset=0, limit=max(1, min(int(limit), 20)),
+                filters=_filters(viewer, query), facets=False).results
+
+
+# ------------------------------------------------------------------ results
+
+
+def _results(rows: list[SearchEntry], query: Query) -> list[SearchResult]:
+    from essaim.accounts.models import User
+    from essaim.communities.models import Community
+
+    user_ids = {r.author_id for r in rows if r.author_id}
+    community_ids = {r.community_id for r in rows if r.community_id}
+    users = User.objects.in_bulk(list(user_ids)) if user_ids else {}
+    communities = Community.objects.in_bulk(list(community_ids)) if community_ids else {}
+    matcher = _Matcher(query.highlight_terms())
+    out = []
+    for r in rows:
+        content = r.type in ("post", "question", "comment", "answer")
+        title = r.title or first_line(r.text, 120) or ""
+        if r.type == "comment" and r.title:
+            title = r.title
+        out.append(SearchResult(
+            type=r.type, id=r.object_id, post_id=r.post_id, source_id=r.source_id, title=title,
+            snippet=matcher.snippet(r.text or r.title), author=users.get(r.author_id) if content else None,
+            community=communities.get(r.community_id) if r.type != "person" else None, date=r.created_at,
+            score=float(getattr(r, "score", 0.0) or 0.0), url=_url(r)))
+    return out
+
+
+def _url(r: SearchEntry) -> str:
+    from urllib.parse import quote
+
+    if r.type in ("post", "question"):
+        return f"/posts/{r.object_id}/"
+    if r.type == "comment":
+        return f"/posts/{r.post_id}/#comment-{r.object_id}"
+    if r.type == "answer":
+        return f"/posts/{r.post_id}/#answer-{r.object_id}"
+    if r.type == "person":
+        return f"/people/{r.object_id}/"
+    if r.type == "community":
+        return f"/communities/{r.object_id}/"
+    return f"/topics/{quote(r.title)}/"
+
+
+class _Matcher:
+    """Which words of a stored text match the query: the same folding and stemming as the index."""
+
+    def __init__(self, terms: list[Term]):
+        self.stems: set[str] = set()
+        self.prefixes: set[str] = set()
+        for term in terms:
+            if term.kind == "prefix":
+                w = term.words[0]
+                self.prefixes.update({w, *stems(w)})
+            else:
+                for w in term.words:
+                    self.stems.update(word_stems(w))
+
+    def matches(self, token: str) -> bool:
+        folded = fold(token)
+        if not folded:
+            return False
+        if self.stems & word_stems(folded):
+            return True
+        return any(folded.startswith(p) or s.startswith(p) for p in self.prefixes for s in word_stems(folded))
+
+    def snippet(self, text: str, length: int = SNIPPET_LENGTH) -> SafeString:
+        """HTML-escaped text around the first match, matched words in <mark>."""
+        text = " ".join((text or "").split())
+        tokens = list(WORD_RE.finditer(text))
+        first = next((m for m in tokens if self.matches(m.group())), None)
+        start = 0
+        if first is not None and first.start() > length // 3:
+            start = text.rfind(" ", 0, first.start() - length // 4) + 1
+        end = min(len(text), start + length)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space if space > start else end
+        out, pos = [], start
+        for m in tokens:
+            if m.start() < start or m.end() > end:
+                continue
+            if self.matches(m.group()):
+                out.append(escape(text[pos:m.start()]))
+                out.append(f"<mark>{escape(m.group())}</mark>")
+                pos = m.end()
+        out.append(escape(text[pos:end]))
+        return mark_safe(("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) else ""))

@@ -1,0 +1,46 @@
+"""The search index: one row per searchable object, plus one full-text structure per backend.
+
+The full-text part is not a model field: on SQLite an FTS5 table `search_fts` (external content on
+this table's `terms`, kept in step by triggers), on PostgreSQL a generated `fts` tsvector column
+with a GIN index. Both are created by migration 0001 for their own vendor only; see backends.py.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+from essaim.core.models import Network
+
+
+class EntryType(models.TextChoices):
+    POST = "post"
+    QUESTION = "question"
+    COMMENT = "comment"
+    ANSWER = "answer"
+    PERSON = "person"
+    COMMUNITY = "community"
+    TOPIC = "topic"
+
+
+# Entries whose visibility is the visibility of their post (`post_id`).
+POST_GOVERNED = (EntryType.POST, EntryType.QUESTION, EntryType.COMMENT, EntryType.ANSWER)
+
+
+class SearchEntry(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE)
+    type = models.CharField(max_length=12, choices=EntryType.choices)
+    object_id = models.BigIntegerField()
+    post_id = models.BigIntegerField(null=True, blank=True)  # the post whose visibility governs the entry
+    community_id = models.BigIntegerField(null=True, blank=True)
+    author_id = models.BigIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=300, blank=True, default="")
+    text = models.TextField(blank=True, default="")  # plain text, HTML stripped: snippets come from here
+    terms = models.TextField(blank=True, default="")  # normalised (text.terms_of): what is matched
+    created_at = models.DateTimeField(default=timezone.now)
+    engagement = models.IntegerField(default=0)  # reactions + comments + votes + accepted answer
+    source_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["type", "object_id"], name="search_entry_unique")]
+        indexes = [models.Index(fields=["network", "type", "created_at"], name="search_entry_type_time"),
+                   models.Index(fields=["post_id"], name="search_entry_post"),
+                   models.Index(fields=["network", "created_at"], name="search_entry_time")]
