@@ -138,6 +138,12 @@ class PersonOut(PersonRef):
     location: str
     skills: list[str]
     is_active: bool
+    is_placeholder: bool = Field(description="An imported person: credited, but no one signs in as them yet")
+    source_id: str | None = Field(description="Their id where they were imported from (null: joined here)")
+
+    @staticmethod
+    def resolve_source_id(obj) -> str | None:
+        return obj.source_id or None
 
     @staticmethod
     def resolve_organization(obj) -> str | None:

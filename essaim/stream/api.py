@@ -47,6 +47,9 @@ class WrittenOut(Identified):
 
 
 class PostOut(WrittenOut):
+    kind: str = Field(description="post, or question (then see /questions/{id})")
+    title: str = Field(description="A question's title; empty for other posts")
+    source_id: str | None = Field(description="Its id where it was imported from (null: written here)")
     community: CommunityRef | None
     profile_user: PersonRef | None
     announcement: bool
@@ -54,6 +57,10 @@ class PostOut(WrittenOut):
     comment_count: int
     mentions: list[PersonRef]
     topics: list[str]
+
+    @staticmethod
+    def resolve_source_id(obj) -> str | None:
+        return obj.source_id or None
 
     @staticmethod
     def resolve_mentions(obj) -> list:
@@ -72,6 +79,11 @@ class PostOut(WrittenOut):
 class CommentOut(WrittenOut):
     post_id: str
     parent_id: str | None
+    source_id: str | None = Field(description="Its id where it was imported from (null: written here)")
+
+    @staticmethod
+    def resolve_source_id(obj) -> str | None:
+        return obj.source_id or None
 
     @staticmethod
     def resolve_post_id(obj) -> str:
