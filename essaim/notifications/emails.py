@@ -161,6 +161,8 @@ def digest_message(digest, *, frequency: str, period_key: str) -> EmailMultiAlte
             n.link = base + reverse("notifications:open", args=[n.id])
             n.excerpt = excerpt(n.comment.body if n.comment_id and n.kind != Kind.REACTION
                                 else n.post.body if n.post_id else "", DIGEST_EXCERPT_CHARS, one_line=True)
+        for q in digest.questions:
+            q.link = base + reverse("questions:detail", args=[q.id])
         for p in digest.posts:
             p.link = base + reverse("stream:post", args=[p.id])
             p.excerpt = excerpt(p.body, DIGEST_EXCERPT_CHARS, one_line=True)

@@ -155,6 +155,10 @@ DIGEST_PERIOD = {DigestFrequency.DAILY: timedelta(days=1), DigestFrequency.WEEKL
 DIGEST_BATCH = 500
 MAX_DIGEST_NOTIFICATIONS = 20
 MAX_DIGEST_POSTS = 5
+MAX_DIGEST_QUESTIONS = 3
+# A question still unanswered this long after it was asked is worth a colleague's look.
+UNANSWERED_AFTER = timedelta(days=1)
+UNANSWERED_WITHIN = timedelta(days=30)
 MAX_DIGEST_CANDIDATES = 500
 MAX_DIGEST_SCAN = 50_000  # unread notifications looked at for one batch of people
 
@@ -195,14 +199,15 @@ class Digest:
     mentions: list = field(default_factory=list)
     notifications: list = field(default_factory=list)
     posts: list = field(default_factory=list)
+    questions: list = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.mentions or self.notifications or self.posts)
+        return not (self.mentions or self.notifications or self.posts or self.questions)
 
     @property
     def size(self) -> int:
-        return len(self.mentions) + len(self.notifications) + len(self.posts)
+        return len(self.mentions) + len(self.notifications) + len(self.posts) + len(self.questions)
 
 
 def digests_for(users, *, since: dict[int, datetime], until: datetime) -> dict[int, Digest]:
@@ -211,7 +216,9 @@ def digests_for(users, *, since: dict[int, datetime], until: datetime) -> dict[i
       already e-mailed (a reminder); those still waiting for their own e-mail are not repeated;
     - the most engaging posts (reactions + comments) written since then in All company and in
       their communities, which they did not write, did not open, and whose community they did not
-      set to "nothing".
+      set to "nothing";
+    - questions of All company and their communities still unanswered a day after they were asked
+      (within the last month), not their own, best voted first.
     A constant number of queries for the batch, plus one per person who has notifications to
     list (checked with the notifications' own access predicate)."""
     from essaim.communities.models import Membership
@@ -254,6 +261,7 @@ def digests_for(users, *, since: dict[int, datetime], until: datetime) -> dict[i
     quiet = set(CommunityNotificationLevel.objects.filter(user_id__in=ids, level=CommunityLevel.NOTHING)
                 .values_list("user_id", "community_id"))
     communities = set().union(*member_of.values())
+    _unanswered_questions(out, network_id, member_of, quiet, until)
     candidates = list(
         Post.objects.filter(network_id=network_id, deleted_at__isnull=True, created_at__gt=earliest,
                             created_at__lte=until)
@@ -279,3 +287,26 @@ def digests_for(users, *, since: dict[int, datetime], until: datetime) -> dict[i
                 continue
             digest.posts.append(post)
     return out
+
+
+def _unanswered_questions(out: dict, network_id: int, member_of: dict, quiet: set, until: datetime) -> None:
+    """Fill each digest's `questions` (one query for the batch): still unanswered, not duplicates,
+    in All company or one of the person's communities (which they did not silence), not theirs."""
+    from essaim.stream.models import Post
+
+    communities = set().union(*member_of.values()) if member_of else set()
+    candidates = list(
+        Post.objects.filter(network_id=network_id, kind="question", answer_count=0, duplicate_of__isnull=True,
+                            deleted_at__isnull=True, created_at__lte=until - UNANSWERED_AFTER,
+                            created_at__gt=until - UNANSWERED_WITHIN)
+        .filter(Q(community__isnull=True, profile_user__isnull=True) | Q(community_id__in=communities))
+        .select_related("author", "community")
+        .order_by("-score", "-created_at", "-id")[:MAX_DIGEST_CANDIDATES])
+    for uid, digest in out.items():
+        for question in candidates:
+            if len(digest.questions) >= MAX_DIGEST_QUESTIONS:
+                break
+            if question.author_id == uid or (question.community_id is not None and (
+                    question.community_id not in member_of[uid] or (uid, question.community_id) in quiet)):
+                continue
+            digest.questions.append(question)

@@ -171,3 +171,30 @@ def test_a_failing_server_rolls_the_batch_back_for_a_retry(world, content, smtp)
 
     settings.EMAIL_PORT = smtp.port
     assert actions.run_digests_now()["emails_sent"] == len(smtp.messages()) > 0
+
+
+def test_the_digest_lists_questions_still_unanswered_after_a_day(world, smtp):
+    from essaim.questions import actions as questions
+
+    two_days_ago = timezone.now() - timedelta(days=2)
+    waiting = questions.do_ask_question(world.owner, "Who knows the VPN settings?", "Still stuck.",
+                                        community=world.private, created_at=two_days_ago)
+    answered = questions.do_ask_question(world.owner, "Where is the coffee machine?", "?", community=world.open,
+                                         created_at=two_days_ago)
+    questions.do_answer_question(answered, world.moderator, "Second floor.")
+    questions.do_ask_question(world.owner, "Asked just now?", "Too fresh.", community=world.open)
+    questions.do_ask_question(world.member, "My own question", "Not for me.", community=world.open,
+                              created_at=two_days_ago)
+    questions.do_ask_question(world.owner, "Secret plans?", "Members only.", community=world.secret,
+                              created_at=two_days_ago)
+    digests = queries.digests_for([world.member, world.outsider],
+                                  since={world.member.id: two_days_ago - timedelta(days=1),
+                                         world.outsider.id: two_days_ago - timedelta(days=1)},
+                                  until=timezone.now())
+    member_titles = {q.title for q in digests[world.member.id].questions}
+    assert member_titles == {"Who knows the VPN settings?", "Secret plans?"}
+    assert {q.title for q in digests[world.outsider.id].questions} == set()  # in no community: not theirs
+    actions.run_digests_now()
+    message = by_recipient(smtp)["member@acme.test"]
+    assert "Who knows the VPN settings?" in body_of(message, "plain")
+    assert f"/questions/{waiting.id}/" in body_of(message, "html")
