@@ -334,6 +334,7 @@ def do_reactivate_user(user: User, *, acting_user: User) -> User:
         raise Forbidden()
     user.is_active = True
     user.save(update_fields=["is_active"])
+    _search_reindex(user)
     return user
 
 

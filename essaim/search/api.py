@@ -35,7 +35,7 @@ class FacetsOut(Schema):
 
 
 class SearchOut(Schema):
-    results: list[ResultOut]
+    items: list[ResultOut]
     next_cursor: str | None
     facets: FacetsOut
 
@@ -65,7 +65,7 @@ def search(request, q: str = "", type: str | None = None, community: str | None 
     page = engine.search(request.auth, q, type=type, community=community, author=author, topic=topic,
                          before=before, after=after, sort=sort, cursor=cursor, limit=_limit(limit))
     return {
-        "results": [{"type": r.type, "id": str(r.id), "post_id": str(r.post_id) if r.post_id else None,
+        "items": [{"type": r.type, "id": str(r.id), "post_id": str(r.post_id) if r.post_id else None,
                      "source_id": r.source_id, "title": r.title, "snippet": str(r.snippet), "url": r.url,
                      "author": r.author, "community": r.community, "date": r.date, "score": r.score}
                     for r in page.results],
@@ -73,3 +73,29 @@ def search(request, q: str = "", type: str | None = None, community: str | None 
         "facets": {"type": page.facets["type"],
                    "community": {str(k): v for k, v in page.facets["community"].items()}},
     }
+
+
+class SuggestionOut(Schema):
+    type: str = Field(description="person, community, topic or question")
+    id: str
+    label: str = Field(description="The name, #topic or question title to show")
+    url: str
+
+
+class SuggestOut(Schema):
+    items: list[SuggestionOut]
+
+
+@router.get("/search/suggest", response=responses(200, SuggestOut), summary="Suggestions while a search is typed",
+            description="People, communities, topics and questions whose name or title starts like `q` (the "
+                        "last word may be incomplete), that the viewer may see; grouped by type in that order, "
+                        "a fair share of `limit` (1 to 20, default 8) each.")
+def suggest(request, q: str = "", limit: str | None = None):
+    from . import suggest as suggestions
+
+    _nul_free(q, limit)
+    if limit not in (None, "") and (not limit.isascii() or not limit.isdigit()):
+        raise QueryError(_("limit must be between 1 and %(max)d.") % {"max": suggestions.MAX_LIMIT},
+                         code="invalid_limit")
+    found = suggestions.suggest(request.auth, q, limit=int(limit) if limit else None)
+    return {"items": [{"type": s.type, "id": str(s.id), "label": s.label, "url": s.url} for s in found]}

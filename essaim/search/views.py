@@ -6,12 +6,15 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from . import engine
 from .query import TYPES, QueryError
 
 PARAMS = ("q", "type", "community", "author", "topic", "before", "after", "sort")
+TYPE_LABELS = {"post": _("Post"), "question": _("Question"), "comment": _("Comment"), "answer": _("Answer"),
+               "person": _("Person"), "community": _("Community"), "topic": _("Topic")}
 
 
 def _link(params: dict, **changes) -> str:
@@ -39,7 +42,7 @@ def results(request):
             names = dict(Community.objects.filter(id__in=list(page.facets["community"])).values_list("id", "name"))
             context.update({
                 "page": page,
-                "type_facets": [(t, n, _link(params, type=t), params["type"] == t)
+                "type_facets": [(TYPE_LABELS.get(t, t), n, _link(params, type=t), params["type"] == t)
                                 for t in TYPES if (n := page.facets["type"].get(t))],
                 "community_facets": [(names.get(c, "?"), n, _link(params, community=str(c)),
                                       params["community"] == str(c))

@@ -35,7 +35,7 @@ ROUTES = [
     ("put", "communities/{community}/notification-level"), ("post", "posts/{post}/mute"),
     ("delete", "posts/{post}/mute"),
     ("get", "feed/new_count"), ("get", "me/counters"),
-    ("get", "search"),
+    ("get", "search"), ("get", "search/suggest"),
     ("get", "conversations"), ("post", "conversations"), ("get", "conversations/unread_count"),
     ("get", "conversations/{conversation}"), ("patch", "conversations/{conversation}"),
     ("get", "conversations/{conversation}/messages"), ("post", "conversations/{conversation}/messages"),

@@ -77,6 +77,7 @@ ROUTES = [
     ("all-company", "GET", "/api/v1/feed/all", None, (), same("200 200 200 200 200 200 200")),
     # Search: everyone signed in may search; what comes back is filtered (tests/search).
     ("search", "GET", "/api/v1/search?q=matrix", None, (), same("200 200 200 200 200 200 200")),
+    ("search-suggest", "GET", "/api/v1/search/suggest?q=matrix", None, (), same("200 200 200 200 200 200 200")),
     ("posts", "GET", "/api/v1/posts", None, (), same("200 200 200 200 200 200 200")),
     ("communities", "GET", "/api/v1/communities", None, ("name",), same("200 200 200 200 200 200 200")),
     ("profile-feed", "GET", "/api/v1/users/{member}/feed", None, ("post",), same("404 200 200 200 200 200 200")),

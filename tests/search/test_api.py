@@ -12,10 +12,10 @@ def test_search_api_returns_visible_results_with_facets(world, post_in, indexed,
     response = api_as(world.outsider).get("search", q="budget")
     assert response.status_code == 200
     body = response.json_body
-    assert [r["id"] for r in body["results"]] == [str(post.id)]
-    assert body["results"][0]["author"]["handle"] == "member"
-    assert body["results"][0]["community"]["slug"] == "open-club"
-    assert "<mark>budget</mark>" in body["results"][0]["snippet"]
+    assert [r["id"] for r in body["items"]] == [str(post.id)]
+    assert body["items"][0]["author"]["handle"] == "member"
+    assert body["items"][0]["community"]["slug"] == "open-club"
+    assert "<mark>budget</mark>" in body["items"][0]["snippet"]
     assert body["facets"] == {"type": {"post": 1}, "community": {str(world.open.id): 1}}
     assert "secret" not in response.content.decode()
 
