@@ -330,6 +330,50 @@ def cmd_search_reindex(args) -> int:
     return 0
 
 
+def cmd_search_eval(args) -> int:
+    import json
+
+    from essaim.search import evaluate
+
+    _require_migrated()
+    network = default_network(create=False)
+    if network is None:
+        raise CommandError("there is no network yet: run `essaim createadmin` first.")
+    try:
+        queries = evaluate.read_queries(args.queries)
+        viewer = evaluate.viewer_for(network, args.as_email)
+        community = evaluate.community_for(network, args.community)
+        reports = evaluate.evaluate(queries, viewer=viewer, community=community, depth=args.limit,
+                                    baseline=args.baseline)
+    except OSError as exc:
+        raise CommandError(f"{exc.strerror}: {exc.filename}") from None
+    except (ValueError, RuntimeError, evaluate.EvaluationError) as exc:
+        raise CommandError(str(exc)) from None
+    if args.json:
+        _say(json.dumps({"queries": len(queries), "community": community.name, "viewer": viewer.email,
+                         "engines": {r.name: r.as_dict() for r in reports}}, indent=2))
+    else:
+        _say(evaluate.table(reports, f"{len(queries)} judged queries in {community.name}, searching as "
+                                     f"{viewer.email} ({_describe_database()})"))
+    return 0
+
+
+def cmd_search_eval_queries(args) -> int:
+    from essaim.search import evaluate
+
+    try:
+        queries = evaluate.build_queries(args.dir)
+        evaluate.write_queries(queries, args.out)
+    except FileNotFoundError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"{exc.strerror}: {exc.filename}") from None
+    except SyntaxError as exc:  # xml.etree.ElementTree.ParseError
+        raise CommandError(f"malformed XML in {args.dir}: {exc}") from None
+    _say(f"Wrote {len(queries)} judged queries to {args.out}.")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from essaim import bench
 
@@ -668,6 +712,25 @@ def build_parser() -> argparse.ArgumentParser:
                                 choices=["post", "comment", "answer", "person", "community", "topic"],
                                 help="rebuild only this kind (repeatable)")
     search_reindex.set_defaults(func=cmd_search_reindex)
+    search_eval = search.add_parser("eval", help="measure search quality on judged queries (nDCG@10, MRR@10, "
+                                                 "recall, latency), optionally against a plain BM25 baseline")
+    search_eval.add_argument("--queries", required=True, metavar="FILE.jsonl",
+                             help='one {"query": ..., "relevant": {source id: grade}, "exclude": [...]} a line')
+    search_eval.add_argument("--as", dest="as_email", metavar="EMAIL",
+                             help="search as this person (default: the first active administrator)")
+    search_eval.add_argument("--community", metavar="NAME",
+                             help="the community of the imported questions (default: the only one with any)")
+    search_eval.add_argument("--limit", type=_between(10, 1000), default=100, metavar="N",
+                             help="results fetched per query, the depth of the recall (default 100)")
+    search_eval.add_argument("--baseline", action="store_true",
+                             help="also rank with plain BM25 (the bm25s package: pip install -e '.[eval]')")
+    search_eval.add_argument("--json", action="store_true", help="print the figures as JSON")
+    search_eval.set_defaults(func=cmd_search_eval)
+    search_queries = search.add_parser("eval-queries", help="build judged queries from a StackExchange dump's "
+                                                            "duplicate and related links")
+    search_queries.add_argument("dir", metavar="DIR", help="the dump's folder (Posts.xml, PostLinks.xml)")
+    search_queries.add_argument("--out", required=True, metavar="FILE.jsonl", help="the file to write")
+    search_queries.set_defaults(func=cmd_search_eval_queries)
 
     demo = commands.add_parser("demo", help="load the demo network once (running it again changes nothing)")
     demo.set_defaults(func=cmd_demo)

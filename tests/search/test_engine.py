@@ -6,7 +6,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from essaim.accounts import actions as accounts
-from essaim.communities import actions as communities
 from essaim.search import indexing
 from essaim.search.engine import search, similar_questions
 from essaim.search.models import SearchEntry
