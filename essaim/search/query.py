@@ -37,6 +37,12 @@ FILTER_KEYS = ("from", "in", "topic", "type", "before", "after")
 STOP_WORDS = frozenset("""
 a an and are as at be by do does for from how i in is it of on or that the this to was what when where which who
 why will with you your my can should
+about after all also am any been before being but could did doing each few had has have having he her here
+him his if into its itself just me more most no nor not now only other our out over own same she so some such
+than their them then there these they those through too under until up very we were while would yours
+get got use using used way want need one two new make like any anyone something
+aussi avoir bien cela cet cette comme donc encore entre etre ici leurs memes meme moins non plus
+peu peut quand quel quelle quels sans sont tous tout toute tres
 au aux avec ce ces comment dans de des du elle en est et il je la le les leur lui ma mais me mes moi mon ne nos
 notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous y d l j s
 """.split())
