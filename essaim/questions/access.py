@@ -65,6 +65,15 @@ def access_answer(viewer, answer_id) -> Answer:
     return answer
 
 
+def visible_original(viewer, question) -> Post | None:
+    """The question this one duplicates, if the viewer may open it (a duplicate in an open community
+    may point to one in a private community: its readers must not learn its title)."""
+    if not question.duplicate_of_id:
+        return None
+    original = question.duplicate_of
+    return original if can_read_question(viewer, original) else None
+
+
 def can_moderate_question(viewer, question) -> bool:
     """The asker, or who moderates the question's place (community moderators, administrators)."""
     return question.author_id == viewer.id or stream_access.can_moderate_post(viewer, question)

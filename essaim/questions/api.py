@@ -144,8 +144,9 @@ class QuestionOut(Imported):
         return str_id(obj.accepted_answer_id)
 
     @staticmethod
-    def resolve_duplicate_of_id(obj) -> str | None:
-        return str_id(obj.duplicate_of_id)
+    def resolve_duplicate_of_id(obj, context) -> str | None:
+        # Only an original the caller may open: not even the id of one they may not.
+        return str_id(obj.duplicate_of_id) if access.visible_original(context["request"].auth, obj) else None
 
     @staticmethod
     def resolve_topics(obj) -> list[str]:

@@ -84,6 +84,7 @@ def _page(request, question, *, status: int = 200, answer_error: str = "", answe
         a.can_vote = access.can_vote(viewer, author_id=a.author_id)
     return render(request, "questions/detail.html", {
         "question": question, "answers": question.answer_list,
+        "original": access.visible_original(viewer, question),
         "can_accept": access.can_accept(viewer, question),
         "can_mark_duplicate": access.can_mark_duplicate(viewer, question),
         "can_vote": access.can_vote(viewer, author_id=question.author_id),

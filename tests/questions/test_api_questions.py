@@ -230,3 +230,18 @@ def test_read_only_token_reads_but_cannot_write(world, api_as, token_for, questi
 def test_anonymous_is_refused(world, api_as, question_in):
     question = question_in("open")
     assert api_as(None).get(f"questions/{question.id}").status_code == 401
+
+
+def test_a_duplicate_never_reveals_an_original_its_reader_cannot_open(world, api_as, page_as):
+    from essaim.questions import actions as qa
+
+    original = qa.do_ask_question(world.owner, "Secret budget line?", "Details.", community=world.private)
+    copy = qa.do_ask_question(world.owner, "Budget line?", "Same thing.", community=world.open)
+    qa.do_mark_duplicate(copy, original, acting_user=world.owner)
+    outsider_view = api_as(world.outsider).get(f"/api/v1/questions/{copy.id}").json_body
+    assert outsider_view["duplicate_of_id"] is None
+    member_view = api_as(world.member).get(f"/api/v1/questions/{copy.id}").json_body
+    assert member_view["duplicate_of_id"] == str(original.id)
+    page = page_as(world.outsider).get(f"/questions/{copy.id}/").content.decode()
+    assert "Secret budget line?" not in page and "marked as a duplicate" in page
+    assert "Secret budget line?" in page_as(world.member).get(f"/questions/{copy.id}/").content.decode()
