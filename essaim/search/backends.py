@@ -1,8 +1,9 @@
 """The full-text part of a search, per database vendor, behind one small interface.
 
-Both backends match the same pre-normalised `terms` (search/text.py), so they find the same
-documents; only the relevance function differs (FTS5 bm25 on SQLite, ts_rank_cd normalised by
-document length on PostgreSQL), and both are mapped to [0, 1) by r / (1 + r).
+Both backends match the same pre-normalised `title_terms` and `terms` (search/text.py), so they
+find the same documents; only the relevance function differs (FTS5 bm25 with the title column
+weighted TITLE_WEIGHT times the body on SQLite; ts_rank_cd normalised by document length, title
+words weighted A, on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from .query import Term
 from .text import stems, word_stems
 
 ENTRY = "search_searchentry"
+TITLE_WEIGHT = 2.0  # a title word counts this many times a body word
 
 
 class Backend:
@@ -52,7 +54,7 @@ class SQLiteBackend(Backend):
                 "params": [expression]}
 
     def relevance(self, expression: str) -> tuple[str, list]:
-        return "(-bm25(\"search_fts\"))", []
+        return f"(-bm25(\"search_fts\", {TITLE_WEIGHT}, 1.0))", []
 
     def matches(self, expression: str) -> tuple[str, list]:
         """A SQL condition: does the entry match `expression`?"""
@@ -88,7 +90,9 @@ class PostgresBackend(Backend):
 
     def relevance(self, expression: str) -> tuple[str, list]:
         # 1: divide by 1 + log(document length): long documents do not win by size alone.
-        return f"ts_rank_cd(\"{ENTRY}\".\"fts\", to_tsquery('simple', %s), 1)", [expression]
+        # weights {D, C, B, A}: body words are D, title words A.
+        weights = "{%.2f,%.2f,%.2f,1.0}" % ((1.0 / TITLE_WEIGHT,) * 3)
+        return f"ts_rank_cd('{weights}'::float4[], \"{ENTRY}\".\"fts\", to_tsquery('simple', %s), 1)", [expression]
 
     def matches(self, expression: str) -> tuple[str, list]:
         return f"(\"{ENTRY}\".\"fts\" @@ to_tsquery('simple', %s))", [expression]

@@ -13,26 +13,23 @@ Membership changes apply at once (nothing about viewers is stored in the index).
 
 Ranking (sort=relevance):
 
-    score = text × coverage × recency × engagement × closeness
-      text       = r / (1 + r), r = -bm25() on SQLite (FTS5), ts_rank_cd(fts, q, 1) on PostgreSQL
-                   (rank divided by 1 + log(document length))
-      coverage   = query clauses matched / query clauses
+    score = text × recency × engagement × closeness
+      text       = BM25F over the title and the body (ranking.py: K1 1.2, B 0.75, a title word
+                   counts 3 body words; idf from the whole index), computed in Python for the best
+                   RERANK_WINDOW (200) candidates the database returns (FTS5 bm25 on SQLite,
+                   ts_rank_cd on PostgreSQL, saturated as r / (n + r) for n clauses), so both
+                   backends order them the same way
       recency    = 0.3 + 0.7 / (1 + age_in_days / 60)
-      engagement = 1 + 0.1 × ln(1 + reactions + comments + answers + votes + accepted)
+      engagement = 1 + 0.4 × ln(1 + reactions + comments + answers + max(votes, 0) + accepted)
       closeness  = 1 + 0.25 × [in one of the viewer's communities] + 0.25 × [by someone the viewer follows]
-
-      (text is r / (n + r) for a query of n clauses: a long query sums more terms and must not
-      saturate at 1 for every candidate)
 
 For queries of at most TIERED_CLAUSES (3) clauses, documents that contain every clause come first
 (ordered by score), then the partial matches. Longer queries (a pasted title, a natural-language
-question) rarely match every word, so there coverage is a soft factor only, and the best
-RERANK_WINDOW (200) candidates are re-ordered with a title factor 1 + (clauses found in the title /
-clauses): a document about the words beats one that mentions them in passing. Measured with
-`essaim search eval` (essaim/search/evaluate.py) on StackExchange duplicate/related links.
-With no words (only filters), text = coverage = 1. sort=date: only documents with every clause,
-newest first. The cursor is an offset into that order (results may shift if the index changes
-between pages; acceptable for search).
+question) rarely match every word, so there documents are ordered by score alone. The weights
+were chosen with `essaim search eval` (essaim/search/evaluate.py) on StackExchange duplicate and
+related links. With no words (only filters), text = 1. sort=date: only documents with every
+clause, newest first. The cursor is an offset into that order (results may shift if the index
+changes between pages; acceptable for search).
 """
 
 from __future__ import annotations
@@ -51,6 +48,7 @@ from essaim.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, enco
 from essaim.core.text import first_line
 
 from . import query as query_lang
+from . import ranking
 from .backends import backend
 from .models import SearchEntry
 from .query import Query, QueryError, Term
@@ -60,6 +58,10 @@ from essaim.core.text import fold
 SORTS = ("relevance", "date")
 SNIPPET_LENGTH = 240
 TIERED_CLAUSES = 3  # queries of at most this many clauses rank complete matches first
+RECENCY_FLOOR = 0.3  # what a very old document keeps of its score
+RECENCY_DAYS = 60.0  # the age at which a document has lost half of what it can lose
+ENGAGEMENT_WEIGHT = 0.4
+CLOSENESS = 0.25  # bonus for the viewer's communities, and again for people the viewer follows
 
 
 @dataclass
@@ -236,10 +238,8 @@ def _scored(viewer, qs, query: Query):
         cov_params = [x for p in parts for x in p[1]]
         n = len(query.clauses)
         # r / (n + r): a long query sums more matched terms, so its saturation point grows with it.
-        text_sql = f"(({rel_sql}) / ({float(n)} + ({rel_sql})))"
-        text_params = rel_params + rel_params
-        score_text = f"{text_sql} * ({cov_sql} * 1.0 / {n})"
-        score_params = text_params + cov_params
+        score_text = f"(({rel_sql}) / ({float(n)} + ({rel_sql})))"
+        score_params = rel_params + rel_params
         if n > TIERED_CLAUSES:  # a long natural-language query: coverage is a soft factor only
             complete_sql, complete_params = "1", []
         else:
@@ -250,12 +250,13 @@ def _scored(viewer, qs, query: Query):
     member_sql, member_params = _subquery(Membership.objects.filter(user_id=viewer.id).values("community_id"))
     follow_sql, follow_params = _subquery(Follow.objects.filter(follower_id=viewer.id).values("followee_id"))
     entry = '"search_searchentry"'
-    score_sql = (f"{score_text} * (0.3 + 0.7 / (1.0 + {b.age_days()} / 60.0))"
-                 f" * (1.0 + 0.1 * ln(1.0 + {entry}.\"engagement\"))"
-                 f" * (1.0 + 0.25 * (CASE WHEN {entry}.\"community_id\" IN ({member_sql}) THEN 1 ELSE 0 END)"
-                 f" + 0.25 * (CASE WHEN {entry}.\"author_id\" IN ({follow_sql}) THEN 1 ELSE 0 END))")
-    params = score_params + member_params + follow_params
-    return qs.extra(select={"score": score_sql, "complete": complete_sql}, select_params=params + complete_params)
+    prior_sql = (f"({RECENCY_FLOOR} + {1 - RECENCY_FLOOR} / (1.0 + {b.age_days()} / {RECENCY_DAYS}))"
+                 f" * (1.0 + {ENGAGEMENT_WEIGHT} * ln(1.0 + {entry}.\"engagement\"))"
+                 f" * (1.0 + {CLOSENESS} * (CASE WHEN {entry}.\"community_id\" IN ({member_sql}) THEN 1 ELSE 0 END)"
+                 f" + {CLOSENESS} * (CASE WHEN {entry}.\"author_id\" IN ({follow_sql}) THEN 1 ELSE 0 END))")
+    prior_params = member_params + follow_params
+    return qs.extra(select={"score": f"{score_text} * {prior_sql}", "prior": prior_sql, "complete": complete_sql},
+                    select_params=score_params + prior_params + prior_params + complete_params)
 
 
 def search(viewer, q: str | None, *, type=None, community=None, author=None, topic=None, before=None, after=None,
@@ -298,7 +299,7 @@ def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: d
     else:
         qs = _scored(viewer, qs, query).order_by("-complete", "-score", "-id")
     if sort != "date" and query.has_text and offset + limit < RERANK_WINDOW:
-        rows = _title_reranked(list(qs[:RERANK_WINDOW]), query)[offset:offset + limit + 1]
+        rows = _reranked(list(qs[:RERANK_WINDOW]), query, viewer.network_id)[offset:offset + limit + 1]
     else:
         rows = list(qs[offset:offset + limit + 1])
     next_cursor = encode_cursor(["o", offset + limit]) if len(rows) > limit else None
@@ -314,26 +315,16 @@ def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: d
 
 
 RERANK_WINDOW = 200
-TITLE_WEIGHT = 1.0
 
 
-def _clause_stems(clause: list[Term]) -> set[str]:
-    out: set[str] = set()
-    for term in clause:
-        for w in term.words:
-            out.update(word_stems(w))
-    return out
-
-
-def _title_reranked(rows: list, query: Query) -> list:
-    """The candidates re-ordered with a title factor: 1 + TITLE_WEIGHT × share of clauses in the title."""
-    clauses = [_clause_stems(c) for c in query.clauses]
+def _reranked(rows: list, query: Query, network_id: int) -> list:
+    """The candidates scored again with BM25F (ranking.py), times the priors (recency, engagement,
+    closeness) computed by the database."""
+    if not rows:
+        return rows
+    scorer = ranking.Scorer(query, ranking.stats_for(network_id, query))
     for r in rows:
-        title = set()
-        for w in words(r.title or ""):
-            title.update(word_stems(w))
-        share = sum(1 for c in clauses if c & title) / len(clauses)
-        r.score = float(r.score or 0.0) * (1.0 + TITLE_WEIGHT * share)
+        r.score = scorer.score(r.title_terms, r.terms) * float(getattr(r, "prior", 1.0) or 1.0)
     return sorted(rows, key=lambda r: (-int(r.complete or 0), -r.score, -r.id))
 
 

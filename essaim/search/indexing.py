@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from .models import SearchEntry
-from .text import terms_of
+from .text import index_terms
 
 BATCH = 500
 
@@ -103,7 +103,8 @@ def _entry(obj, **fields) -> SearchEntry:
     title = fields.get("title", "")[:300]
     text = fields.get("text", "")
     extra = fields.pop("extra_terms", "")
-    return SearchEntry(terms=terms_of(title, text, extra), source_id=(getattr(obj, "source_id", "") or "")[:64],
+    title_terms, terms = index_terms(title, text, extra)
+    return SearchEntry(title_terms=title_terms, terms=terms, source_id=(getattr(obj, "source_id", "") or "")[:64],
                        **fields)
 
 
@@ -120,21 +121,12 @@ def _build_posts(ids: list[int]) -> list[SearchEntry]:
 
     posts = list(Post.objects.filter(id__in=ids, deleted_at__isnull=True))
     reactions = _counts(Reaction, "post_id", ids, comment__isnull=True)
-    votes = _vote_counts("post_id", ids)
     return [_entry(p, network_id=p.network_id, type="question" if p.kind == "question" else "post",
                    object_id=p.id, post_id=p.id, community_id=p.community_id, author_id=p.author_id,
                    title=p.title or "", text=plain(p.html), created_at=p.created_at,
-                   engagement=reactions.get(p.id, 0) + p.comment_count + p.answer_count + votes.get(p.id, 0)
+                   engagement=reactions.get(p.id, 0) + p.comment_count + p.answer_count + max(p.score, 0)
                    + (1 if p.accepted_answer_id else 0))
             for p in posts]
-
-
-def _vote_counts(field: str, ids: list[int]) -> dict[int, int]:
-    try:
-        from essaim.questions.models import Vote
-    except ImportError:  # pragma: no cover - the questions app is optional here
-        return {}
-    return _counts(Vote, field, ids)
 
 
 def _build_comments(ids: list[int]) -> list[SearchEntry]:
@@ -152,11 +144,10 @@ def _build_answers(ids: list[int]) -> list[SearchEntry]:
     from essaim.questions.models import Answer
 
     answers = list(Answer.objects.filter(id__in=ids, deleted_at__isnull=True).select_related("question"))
-    votes = _vote_counts("answer_id", ids)
     return [_entry(a, network_id=a.network_id, type="answer", object_id=a.id, post_id=a.question_id,
                    community_id=a.question.community_id, author_id=a.author_id, title=a.question.title or "",
                    text=plain(a.html), created_at=a.created_at,
-                   engagement=votes.get(a.id, 0) + (1 if a.question.accepted_answer_id == a.id else 0))
+                   engagement=max(a.score, 0) + (1 if a.question.accepted_answer_id == a.id else 0))
             for a in answers]
 
 

@@ -64,6 +64,12 @@ def index_job(row) -> None:
     handle(row.payload.get("type", ""), row.payload.get("data") or {})
 
 
+@job("search.reindex")
+def reindex_job(row) -> None:
+    """Rebuild every entry (queued by migrations that change how entries are made)."""
+    indexing.reindex_all()
+
+
 def queue_person(user) -> None:
     """Reindex a person soon (their name, title, department, skills or status changed)."""
     enqueue("search.index", {"type": PERSON_CHANGED, "data": {"user_id": str(user.id)}}, network_id=user.network_id)

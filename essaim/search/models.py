@@ -1,8 +1,9 @@
 """The search index: one row per searchable object, plus one full-text structure per backend.
 
-The full-text part is not a model field: on SQLite an FTS5 table `search_fts` (external content on
-this table's `terms`, kept in step by triggers), on PostgreSQL a generated `fts` tsvector column
-with a GIN index. Both are created by migration 0001 for their own vendor only; see backends.py.
+The full-text part is not a model field: on SQLite an FTS5 table `search_fts` with two columns
+(external content on this table's `title_terms` and `terms`, kept in step by triggers), on
+PostgreSQL a generated `fts` tsvector column (title words weighted A, body words D) with a GIN
+index. Both are created by migrations for their own vendor only; see backends.py.
 """
 
 from django.db import models
@@ -34,7 +35,8 @@ class SearchEntry(models.Model):
     author_id = models.BigIntegerField(null=True, blank=True)
     title = models.CharField(max_length=300, blank=True, default="")
     text = models.TextField(blank=True, default="")  # plain text, HTML stripped: snippets come from here
-    terms = models.TextField(blank=True, default="")  # normalised (text.terms_of): what is matched
+    title_terms = models.TextField(blank=True, default="")  # normalised title (text.index_terms)
+    terms = models.TextField(blank=True, default="")  # normalised body: what is matched, with title_terms
     created_at = models.DateTimeField(default=timezone.now)
     engagement = models.IntegerField(default=0)  # reactions + comments + votes + accepted answer
     source_id = models.CharField(max_length=64, blank=True, default="")

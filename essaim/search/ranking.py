@@ -1,0 +1,212 @@
+"""Text relevance computed in Python over the best candidates: BM25F, the same on every backend.
+
+The database finds and orders the candidates (FTS5 bm25 on SQLite, ts_rank_cd on PostgreSQL,
+which has no notion of how rare a word is); the best RERANK_WINDOW of them are then scored here
+with BM25F (Robertson, Zaragoza & Taylor 2004) over two fields, the title and the body:
+
+    tf'(c, d)  = TITLE_BOOST × tf_title / (1 - B + B × len_title / avg_title)
+                 + tf_body / (1 - B + B × len_body / avg_body)
+    bm25f(d)   = Σ over query clauses c of idf(c) × tf' / (K1 + tf')
+    idf(c)     = ln(1 + (N - df + 0.5) / (df + 0.5))
+
+with N, df and the average lengths taken from the index itself: on SQLite from the FTS5 tables
+(exact and instant: the averages record and an fts5vocab table), on PostgreSQL by counting
+through the GIN index (capped, cached for large networks). The statistics are those of the
+whole index, not of what the viewer may see: they weigh words, they never reveal a document.
+
+A clause is an OR of terms; its tf is the sum of its terms' occurrences (a word matches either of
+its stems, a phrase its stems in order, a prefix any word starting with it) and its df the
+largest of its terms' document frequencies.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from django.core.cache import cache
+from django.db import connection
+
+from .query import Query, Term
+from .text import stems, word_stems
+
+K1 = 1.2
+B = 0.75
+TITLE_BOOST = 3.0
+DF_CAP = 20_000  # PostgreSQL: count matching rows up to this many
+CACHE_FROM = 50_000  # PostgreSQL: cache the statistics of networks with at least this many entries
+CACHE_SECONDS = 600
+
+
+# ------------------------------------------------------------------ statistics
+
+
+class Stats:
+    def __init__(self, n: int, avg_title: float, avg_body: float, df: dict[str, int]):
+        self.n = max(1, n)
+        self.avg_title = max(avg_title, 1.0)
+        self.avg_body = max(avg_body, 1.0)
+        self.df = df
+
+    def idf(self, df: int) -> float:
+        df = min(max(df, 0), self.n)
+        return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite varints (big-endian groups of 7 bits; the ninth byte holds 8)."""
+    out, i = [], 0
+    while i < len(blob):
+        value = 0
+        for j in range(9):
+            byte = blob[i]
+            i += 1
+            if j == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
+
+
+def _sqlite_stats(keys: list[tuple[str, str]]) -> Stats:
+    """keys: ("w", stem) for a whole word, ("p", prefix) for a prefix. One query."""
+    parts = ["SELECT 't', NULL, block FROM search_fts_data WHERE id = 1"]
+    params: list = []
+    words = sorted({v for k, v in keys if k == "w"})
+    if words:
+        parts.append(f"SELECT 'w:' || term, doc, NULL FROM search_fts_vocab "
+                     f"WHERE term IN ({', '.join(['%s'] * len(words))})")
+        params += words
+    for kind, value in keys:
+        if kind == "p":  # documents holding any word with this prefix: at most the sum
+            parts.append("SELECT %s, coalesce(sum(doc), 0), NULL FROM search_fts_vocab WHERE term >= %s AND term < %s")
+            params += [f"p:{value}", value, value + "\U0010ffff"]
+    totals: list[int] = []
+    df: dict[str, int] = {}
+    with connection.cursor() as c:
+        c.execute(" UNION ALL ".join(parts), params)
+        for key, doc, block in c.fetchall():
+            if key == "t":
+                totals = _varints(bytes(block)) if block else []
+            else:
+                df[key] = int(doc or 0)
+    n = totals[0] if totals else 0
+    avg_title = totals[1] / n if len(totals) > 2 and n else 1.0
+    avg_body = totals[2] / n if len(totals) > 2 and n else 1.0
+    return Stats(n, avg_title, avg_body, df)
+
+
+def _postgres_stats(network_id: int, keys: list[tuple[str, str]]) -> Stats:
+    """One query: the number of entries, average lengths (of the latest 5,000), and each key's
+    document count (up to DF_CAP), cached for large networks."""
+    entry = "search_searchentry"
+    cache_key = f"search:totals:{network_id}"
+    totals = cache.get(cache_key)
+    cached_df = cache.get_many([f"search:df:{network_id}:{k}:{v}"[:240] for k, v in keys]) if totals else {}
+    missing = [(k, v) for k, v in keys if f"search:df:{network_id}:{k}:{v}"[:240] not in cached_df]
+    selects = [f"(SELECT count(*) FROM {entry} WHERE network_id = %s)",
+               "(SELECT avg(coalesce(array_length(string_to_array(nullif(title_terms, ''), ' '), 1), 0)) "
+               f"FROM (SELECT title_terms FROM {entry} WHERE network_id = %s ORDER BY id DESC LIMIT 5000) s)",
+               "(SELECT avg(coalesce(array_length(string_to_array(nullif(terms, ''), ' '), 1), 0)) "
+               f"FROM (SELECT terms FROM {entry} WHERE network_id = %s ORDER BY id DESC LIMIT 5000) s)"]
+    params: list = [network_id] * 3
+    for kind, value in missing:
+        selects.append(f"(SELECT count(*) FROM (SELECT 1 FROM {entry} WHERE network_id = %s "
+                       f"AND fts @@ to_tsquery('simple', %s) LIMIT {DF_CAP}) s)")
+        params += [network_id, f"'{value}'" if kind == "w" else f"'{value}':*"]
+    if totals and not missing:
+        row = totals
+    else:
+        with connection.cursor() as c:
+            c.execute("SELECT " + ", ".join(selects), params)
+            fetched = c.fetchone()
+        row = (fetched[0], float(fetched[1] or 1.0), float(fetched[2] or 1.0))
+        counted = {f"{k}:{v}": int(n) for (k, v), n in zip(missing, fetched[3:])}
+        if row[0] >= CACHE_FROM:
+            cache.set(cache_key, row, CACHE_SECONDS)
+            cache.set_many({f"search:df:{network_id}:{k}"[:240]: n for k, n in counted.items()}, CACHE_SECONDS)
+        cached_df = {**{f"search:df:{network_id}:{k}"[:240]: n for k, n in counted.items()}, **cached_df}
+    df = {f"{k}:{v}": cached_df.get(f"search:df:{network_id}:{k}:{v}"[:240], 0) for k, v in keys}
+    return Stats(row[0], row[1], row[2], df)
+
+
+def stats_for(network_id: int, query: Query) -> Stats:
+    keys: list[tuple[str, str]] = []
+    for clause in query.clauses:
+        for term in clause:
+            if term.kind == "prefix":
+                keys.extend(("p", p) for p in _prefixes(term))
+            else:
+                for w in term.words:
+                    keys.extend(("w", s) for s in word_stems(w))
+    keys = sorted(set(keys))
+    if connection.vendor == "postgresql":
+        return _postgres_stats(network_id, keys)
+    return _sqlite_stats(keys)
+
+
+# ------------------------------------------------------------------ scoring
+
+
+def _prefixes(term: Term) -> set[str]:
+    w = term.words[0]
+    return {w, *stems(w)}
+
+
+@lru_cache(maxsize=4096)
+def _phrases(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted({tuple(stems(w)[0] for w in words), tuple(stems(w)[1] for w in words)}))
+
+
+def _term_tf(tokens: list[str], counts: dict[str, int], term: Term) -> int:
+    if term.kind == "word":
+        return sum(counts.get(s, 0) for s in word_stems(term.words[0]))
+    if term.kind == "prefix":
+        prefixes = tuple(_prefixes(term))
+        return sum(n for t, n in counts.items() if t.startswith(prefixes))
+    found = 0
+    for phrase in _phrases(term.words):
+        size = len(phrase)
+        if any(counts.get(s, 0) == 0 for s in phrase):
+            continue
+        found += sum(1 for i in range(len(tokens) - size + 1) if tuple(tokens[i:i + size]) == phrase)
+    return found
+
+
+def _term_df(stats: Stats, term: Term) -> int:
+    if term.kind == "prefix":
+        return max((stats.df.get(f"p:{p}", 0) for p in _prefixes(term)), default=0)
+    per_word = [max((stats.df.get(f"w:{s}", 0) for s in word_stems(w)), default=0) for w in term.words]
+    return min(per_word) if term.kind == "phrase" else max(per_word, default=0)
+
+
+def _counts(tokens: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in tokens:
+        out[t] = out.get(t, 0) + 1
+    return out
+
+
+class Scorer:
+    def __init__(self, query: Query, stats: Stats):
+        self.query = query
+        self.stats = stats
+        self.idf = [stats.idf(max((_term_df(stats, t) for t in clause), default=0)) for clause in query.clauses]
+
+    def score(self, title_terms: str, terms: str) -> float:
+        """BM25F of one document."""
+        title, body = title_terms.split(), terms.split()
+        title_counts, body_counts = _counts(title), _counts(body)
+        norm_title = 1 - B + B * len(title) / self.stats.avg_title
+        norm_body = 1 - B + B * len(body) / self.stats.avg_body
+        total = 0.0
+        for clause, idf in zip(self.query.clauses, self.idf):
+            tf_title = sum(_term_tf(title, title_counts, t) for t in clause)
+            tf_body = sum(_term_tf(body, body_counts, t) for t in clause)
+            tf = TITLE_BOOST * tf_title / norm_title + tf_body / norm_body
+            if tf > 0:
+                total += idf * tf / (K1 + tf)
+        return total
