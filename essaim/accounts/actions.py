@@ -422,4 +422,5 @@ def do_create_placeholder_user(network: Network, *, display_name: str, source: s
         base = names.slugify_name(f"user{local}")
     user.handle = names.claim_free_name(network.id, base, Name.Kind.USER, user.id)
     user.save(update_fields=["handle"])
+    _search_reindex(user)  # found in search like anyone
     return user

@@ -574,12 +574,10 @@ def _int(value) -> int:
 
 
 def run_search_jobs() -> int:
-    """Index what the import queued for search, now (if search jobs exist in this version)."""
-    from essaim.core import jobs
+    """Index what the import queued for search, now, in batches (each object once)."""
+    from essaim.search.jobs import run_in_bulk
 
-    jobs.import_job_modules()
-    kinds = [k for k in jobs._kinds if k.startswith("search.")]
-    return jobs.run_pending(limit=1_000_000, kinds=kinds) if kinds else 0
+    return run_in_bulk()
 
 
 def import_stackexchange(directory, *, network, community_name: str, visibility: str | None = None,

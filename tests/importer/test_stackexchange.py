@@ -94,6 +94,11 @@ def test_the_real_dump_imports_completely_once(net):
     assert authenticate(None, username=person.email, password="a long password") is None
     listed = directory(outsider, q=person.display_name, limit=50).items
     assert person in listed
+    from essaim.search.engine import search
+    found = search(outsider, person.display_name, type="person", limit=100).results
+    assert person.id in [r.id for r in found]  # indexed at import, like anyone
+    from essaim.core.jobs import Job
+    assert not Job.objects.filter(kind="search.index", state="queued").exists()
     assert Comment.objects.filter(source_id="1", author=person).exists()
     # Imported history tells nobody.
     from essaim.notifications.models import Notification
