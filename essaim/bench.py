@@ -6,6 +6,8 @@
   process started on a free loopback port with the same settings as `essaim serve`.
 - events (only with --only events): live delivery through Redis with two web processes
   (essaim.core.bench_events).
+- search (only with --only search): search API latency over rare, medium and common terms once the
+  network holds --corpus posts (generated to top it up: essaim.search.bench)
 - digest (only with --only digest): the digest e-mails of N people (--people) in a throwaway
   network, through an SMTP sink on a free loopback port (essaim.notifications.bench).
 """
@@ -180,7 +182,7 @@ def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, 
 
 def run(concurrency: int, requests: int, only: str | None = None, as_json: bool = False, workers: int = 1,
         wsgi: bool = False,
-        people: int = 1000, clients: int = 50, posts: int = 200, rate: float = 0.0) -> int:
+        people: int = 1000, clients: int = 50, posts: int = 200, rate: float = 0.0, corpus: int = 200_000) -> int:
     from django.db import connection
 
     results: dict = {"database": connection.vendor}
@@ -192,6 +194,11 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
         from essaim.core.bench_events import measure_events
 
         results["events"] = measure_events(clients=clients, posts=posts, rate=rate)
+    if only == "search":  # tops the network up to `corpus` posts: only when asked for
+        from essaim.search.bench import measure_search
+
+        results["search"] = measure_search(corpus=corpus, concurrency=min(concurrency, 50),
+                                           requests=requests, say=lambda m: print(m, file=sys.stderr))
     if only in (None, "queries"):
         results["queries"] = [{"feed": n, "queries_1_post": a, "queries_20_posts": b} for n, a, b in measure_queries()]
     if only in (None, "feed"):
@@ -217,6 +224,15 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
               f"p99 {e['p99_ms']:.1f} ms")
         if e["first_error"]:
             print(f"  first error: {e['first_error']}")
+    if "search" in results:
+        s = results["search"]
+        print(f"search API over {s['posts']:,} posts ({s['generated']:,} generated now), {s['concurrency']} concurrent "
+              f"clients, {s['errors']} errors, {s['throughput_rps']:.0f} req/s:")
+        for kind, r in [("all", s["all"]), *s["by_kind"].items()]:
+            print(f"  {kind:<14} {r['requests']:>5} requests  p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
+                  f"p99 {r['p99_ms']:7.1f} ms")
+        if s["first_error"]:
+            print(f"  first error: {s['first_error']}")
     if "feed" in results:
         f = results["feed"]
         print(f"home feed API, {f['server']}, {f['workers']} server process(es), {f['concurrency']} concurrent clients, "

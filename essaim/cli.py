@@ -380,7 +380,7 @@ def cmd_bench(args) -> int:
     _require_migrated()
     return bench.run(concurrency=args.concurrency, requests=args.requests, only=args.only, as_json=args.json,
                      workers=args.workers, wsgi=args.wsgi, people=args.people, clients=args.clients,
-                     posts=args.posts, rate=args.rate)
+                     posts=args.posts, rate=args.rate, corpus=args.corpus)
 
 
 def cmd_digest(args) -> int:
@@ -664,8 +664,11 @@ def build_parser() -> argparse.ArgumentParser:
                                              "(on the demo network)")
     bench.add_argument("--concurrency", type=_positive, default=50, help="concurrent clients (default 50)")
     bench.add_argument("--requests", type=_between(1, 100_000), default=1000, help="requests in all (default 1000)")
-    bench.add_argument("--only", choices=["queries", "feed", "digest", "events"],
-                       help="run one measure (digest: only with --only, in a throwaway network)")
+    bench.add_argument("--only", choices=["queries", "feed", "digest", "events", "search"],
+                       help="run one measure (digest, events and search: only with --only)")
+    bench.add_argument("--corpus", type=_between(1, 5_000_000), default=200_000,
+                       help="posts the network holds for the search measure, generated when missing "
+                            "(default 200,000)")
     bench.add_argument("--clients", type=_between(1, 5000), default=50,
                        help="open event streams in the events measure (default 50)")
     bench.add_argument("--posts", type=_between(1, 100_000), default=200,

@@ -96,10 +96,13 @@ def visibility_filter(viewer) -> Q:
     from essaim.stream.models import Comment, Post, PostTopic
     from essaim.accounts.models import User
 
-    visible_posts = Post.objects.visible_to(viewer).values("id")
+    # Correlated (EXISTS ... WHERE id = post_id): checked for each matching entry only, never
+    # materialised over every post of the network.
+    visible_post = Exists(Post.objects.visible_to(viewer).filter(id=OuterRef("post_id")))
     deleted_comment = Exists(Comment.objects.filter(id=OuterRef("object_id"), deleted_at__isnull=False))
-    q = (Q(type__in=("post", "question"), post_id__in=visible_posts)
-         | Q(type="comment", post_id__in=visible_posts) & ~deleted_comment
+    visible_posts = Post.objects.visible_to(viewer).values("id")
+    q = (Q(type__in=("post", "question")) & visible_post
+         | Q(type="comment") & visible_post & ~deleted_comment
          | Q(type="community", object_id__in=Community.objects.visible_to(viewer).values("id"))
          | Q(type="person", object_id__in=users_visible_to(User.objects.all(), viewer).values("id"))
          | Q(type="topic", object_id__in=PostTopic.objects.filter(post_id__in=visible_posts).values("topic_id")))
@@ -108,7 +111,7 @@ def visibility_filter(viewer) -> Q:
     except ImportError:  # pragma: no cover
         return q
     deleted_answer = Exists(Answer.objects.filter(id=OuterRef("object_id"), deleted_at__isnull=False))
-    return q | Q(type="answer", post_id__in=visible_posts) & ~deleted_answer
+    return q | Q(type="answer") & visible_post & ~deleted_answer
 
 
 # ------------------------------------------------------------------ input

@@ -1,0 +1,222 @@
+"""Search latency at scale (`essaim bench --only search [--corpus N]`).
+
+The network is first topped up to N posts and questions (200,000 by default; imported ones count)
+with generated posts in an open community "Bench corpus": French and English text drawn from a
+Zipf vocabulary (real words first, then made-up ones for the long tail), dated over three years,
+written through the bulk action and indexed. Generating is done once: a second run finds the
+posts there. Then a real server answers GET /api/v1/search for concurrent clients over a mix of
+rare, medium and common terms, two-word queries, long natural-language questions and a newest-first
+sort, and the latency per kind of query is reported.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import statistics
+import threading
+import time
+from datetime import timedelta
+from urllib.parse import urlencode
+
+COMMON = ("projet", "équipe", "client", "réunion", "budget", "team", "meeting", "project", "report", "service",
+          "données", "process", "formation", "planning", "customer", "release", "contrat", "support")
+REAL = COMMON + (
+    "déploiement", "facture", "devis", "stratégie", "marketing", "sécurité", "serveur", "migration", "rapport",
+    "objectif", "trimestre", "recrutement", "onboarding", "roadmap", "feedback", "dashboard", "pipeline",
+    "incident", "astreinte", "congés", "télétravail", "bureau", "fournisseur", "partenaire", "commande", "livraison",
+    "qualité", "audit", "conformité", "juridique", "achats", "logistique", "entrepôt", "inventaire", "prototype",
+    "maquette", "design", "accessibility", "performance", "latency", "database", "backup", "network", "firewall",
+    "invoice", "quote", "strategy", "security", "server", "quarter", "hiring", "office", "supplier", "partner",
+    "order", "delivery", "quality", "compliance", "legal", "purchasing", "warehouse", "inventory", "mockup",
+    "développeurs", "développement", "developers", "running", "testing", "analyse", "analysis", "tableau",
+    "présentation", "presentation", "workshop", "atelier", "séminaire", "conference", "webinar", "newsletter",
+)
+FILLER_FR = ("le", "la", "les", "de", "des", "du", "et", "pour", "avec", "dans", "sur", "une", "un", "est")
+FILLER_EN = ("the", "of", "and", "for", "with", "in", "on", "a", "is", "to", "this", "that")
+VOCABULARY = 30_000
+SYLLABLES = ("ba", "ko", "ri", "mu", "ne", "sa", "to", "vi", "la", "po", "de", "fi", "gu", "ze", "lo", "ka")
+
+
+def vocabulary() -> list[str]:
+    """Real words first (the frequent ranks), then made-up words for the long tail."""
+    words = list(REAL)
+    n = 0
+    while len(words) < VOCABULARY:
+        k, parts = n, []
+        for _ in range(4):
+            parts.append(SYLLABLES[k % len(SYLLABLES)])
+            k //= len(SYLLABLES)
+        words.append("".join(parts) + ("r" if n % 3 == 0 else "n" if n % 3 == 1 else "x"))
+        n += 1
+    return words
+
+
+def _cumulative(size: int, exponent: float = 1.07) -> list[float]:
+    out, total = [], 0.0
+    for rank in range(1, size + 1):
+        total += 1.0 / rank ** exponent
+        out.append(total)
+    return out
+
+
+def body(rng: random.Random, words: list[str], cum: list[float]) -> str:
+    filler = FILLER_FR if rng.random() < 0.5 else FILLER_EN
+    content = rng.choices(words, cum_weights=cum, k=rng.randint(12, 60))
+    out = []
+    for w in content:
+        out.append(w)
+        if rng.random() < 0.35:
+            out.append(rng.choice(filler))
+    return " ".join(out).capitalize() + "."
+
+
+def ensure_corpus(target: int, *, seed: int = 20261126, say=print) -> dict:
+    """Top the first network up to `target` posts and questions; returns what was there and made."""
+    from django.utils import timezone
+
+    from essaim.accounts.models import User
+    from essaim.communities import actions as communities
+    from essaim.communities.models import Community
+    from essaim.core.models import Network
+    from essaim.stream import actions as stream
+    from essaim.stream.models import Post
+
+    from . import indexing
+
+    network = Network.objects.order_by("id").first()
+    if network is None:
+        raise SystemExit("there is no network yet: run `essaim demo` or `essaim createadmin` first.")
+    admin = User.objects.filter(network=network, is_admin=True, is_active=True).order_by("id").first()
+    if admin is None:
+        raise SystemExit("the network has no active administrator: run `essaim createadmin` first.")
+    existing = Post.objects.filter(network=network, deleted_at__isnull=True).count()
+    missing = max(0, target - existing)
+    started = time.perf_counter()
+    if missing:
+        community = Community.objects.filter(network=network, slug="bench-corpus").first()
+        if community is None:
+            community = communities.do_create_community(admin, name="Bench corpus", visibility="open",
+                                                        slug="bench-corpus")
+        rng = random.Random(seed + existing)
+        words, cum = vocabulary(), _cumulative(VOCABULARY)
+        now = timezone.now()
+        made = 0
+        while made < missing:
+            n = min(10_000, missing - made)
+            batch = [(body(rng, words, cum), now - timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60)))
+                     for _ in range(n)]
+            ids = stream.do_bulk_create_posts(admin, batch, community=community)
+            indexing.index_objects("post", ids)
+            made += n
+            say(f"  generated {existing + made:,} / {target:,} posts ({time.perf_counter() - started:.0f} s)")
+    return {"existing": existing, "generated": missing, "seconds": time.perf_counter() - started,
+            "network_id": network.id, "admin_id": admin.id}
+
+
+def queries(rng: random.Random, n: int) -> list[tuple[str, dict]]:
+    """(kind, parameters) of the measured mix."""
+    words = vocabulary()
+    common = [w for w in COMMON]
+    medium = words[len(REAL):len(REAL) + 400]  # ranks ~100-500 of the Zipf draw
+    rare = words[15_000:]
+    out = []
+    for i in range(n):
+        kind = ("rare", "medium", "common", "two words", "long question", "newest first")[i % 6]
+        if kind == "rare":
+            q = rng.choice(rare)
+        elif kind == "medium":
+            q = rng.choice(medium)
+        elif kind == "common":
+            q = rng.choice(common)
+        elif kind == "two words":
+            q = f"{rng.choice(common)} {rng.choice(medium)}"
+        elif kind == "long question":
+            q = (f"comment organiser {rng.choice(REAL)} {rng.choice(medium)} pour {rng.choice(common)} "
+                 f"avec {rng.choice(REAL)} et {rng.choice(rare)} ?")
+        else:
+            q = rng.choice(common)
+        params = {"q": q, "limit": 20}
+        if kind == "newest first":
+            params["sort"] = "date"
+        out.append((kind, params))
+    return out
+
+
+def measure_search(*, corpus: int = 200_000, concurrency: int = 10, requests: int = 600, warmup: int = 30,
+                   say=print) -> dict:
+    from essaim.accounts.actions import do_create_token
+    from essaim.accounts.models import User
+    from essaim.bench import _free_port, start_server
+
+    made = ensure_corpus(corpus, say=say)
+    admin = User.objects.get(id=made["admin_id"])
+    _token, raw = do_create_token(admin, scopes=["read"], name="bench search", acting_user=admin)
+    rng = random.Random(7)
+    mix = queries(rng, requests)
+    port = _free_port()
+    server = start_server(port)
+    latencies: dict[str, list[float]] = {}
+    errors: list[str] = []
+    lock = threading.Lock()
+    headers = {"Authorization": f"Bearer {raw}", "Host": "127.0.0.1"}
+
+    def one(conn, params) -> float:
+        start = time.perf_counter()
+        conn.request("GET", "/api/v1/search?" + urlencode(params), headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"status {response.status}: {data[:200]!r}")
+        return time.perf_counter() - start
+
+    try:
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for _kind, params in queries(random.Random(3), warmup):
+            one(warm, params)
+        warm.close()
+        pending = list(mix)
+
+        def worker():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            while True:
+                with lock:
+                    if not pending:
+                        break
+                    kind, params = pending.pop()
+                try:
+                    took = one(conn, params)
+                    with lock:
+                        latencies.setdefault(kind, []).append(took)
+                except Exception as exc:  # counted, reported
+                    with lock:
+                        errors.append(str(exc))
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn.close()
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except Exception:
+            server.kill()
+
+    def summary(values: list[float]) -> dict:
+        values = sorted(values)
+        pct = lambda p: values[min(len(values) - 1, int(p * len(values)))] * 1000 if values else float("nan")  # noqa: E731
+        return {"requests": len(values), "p50_ms": pct(0.5), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+                "mean_ms": statistics.fmean(values) * 1000 if values else float("nan")}
+
+    every = [v for vs in latencies.values() for v in vs]
+    return {"posts": made["existing"] + made["generated"], "generated": made["generated"],
+            "generation_s": made["seconds"], "concurrency": concurrency, "errors": len(errors),
+            "first_error": errors[0] if errors else None, "throughput_rps": len(every) / elapsed if elapsed else 0.0,
+            "all": summary(every), "by_kind": {k: summary(v) for k, v in sorted(latencies.items())}}
