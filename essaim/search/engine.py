@@ -39,6 +39,7 @@ from datetime import date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
 from html import escape
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -204,7 +205,13 @@ def _filters(viewer, query: Query, *, community_ids=(), author_ids=()) -> dict[s
 def _matching(viewer, query: Query, filters: dict[str, Q], *, strict: bool, without: str | None = None):
     """Visible entries matching the text (any clause, or every clause when strict) and the filters."""
     b = backend()
-    qs = SearchEntry.objects.filter(network_id=viewer.network_id).filter(visibility_filter(viewer))
+    if query.has_text and connection.vendor == "sqlite":
+        # The text decides where to start: "+" keeps SQLite from walking the (network, date)
+        # indexes newest first and testing every entry against the words (a full scan for rare ones).
+        qs = SearchEntry.objects.extra(where=['+"search_searchentry"."network_id" = %s'], params=[viewer.network_id])
+    else:
+        qs = SearchEntry.objects.filter(network_id=viewer.network_id)
+    qs = qs.filter(visibility_filter(viewer))
     for name, q in filters.items():
         if name != without:
             qs = qs.filter(q)
