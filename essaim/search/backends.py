@@ -53,6 +53,25 @@ class SQLiteBackend(Backend):
                 "where": [f'"search_fts"."rowid" = "{ENTRY}"."id"', '"search_fts" MATCH %s'],
                 "params": [expression]}
 
+    def best_ids(self, expression: str, limit: int, network_id: int, types=None) -> list[int]:
+        """The ids of the `limit` entries of the network (of these types) matching best by the
+        index's own relevance (FTS5 bm25: a few microseconds per match). "+" keeps the index first."""
+        types_sql = f" AND +e.type IN ({', '.join(['%s'] * len(types))})" if types else ""
+        with connection.cursor() as c:
+            c.execute(f"SELECT search_fts.rowid FROM search_fts JOIN {ENTRY} e ON e.id = search_fts.rowid "
+                      f"WHERE search_fts MATCH %s AND +e.network_id = %s{types_sql} "
+                      f"ORDER BY bm25(search_fts, {TITLE_WEIGHT}, 1.0) LIMIT {int(limit)}",
+                      [expression, network_id, *(types or [])])
+            return [r[0] for r in c.fetchall()]
+
+    def newest_ids(self, expression: str, limit: int, network_id: int) -> list[int]:
+        """The ids of the `limit` latest entries matching (FTS5 reads its lists in id order: this
+        costs next to nothing however common the words). All networks: the caller filters."""
+        with connection.cursor() as c:
+            c.execute(f"SELECT rowid FROM search_fts WHERE search_fts MATCH %s ORDER BY rowid DESC LIMIT {int(limit)}",
+                      [expression])
+            return [r[0] for r in c.fetchall()]
+
     def relevance(self, expression: str) -> tuple[str, list]:
         return f"(-bm25(\"search_fts\", {TITLE_WEIGHT}, 1.0))", []
 
@@ -96,6 +115,20 @@ class PostgresBackend(Backend):
 
     def matches(self, expression: str) -> tuple[str, list]:
         return f"(\"{ENTRY}\".\"fts\" @@ to_tsquery('simple', %s))", [expression]
+
+    def best_ids(self, expression: str, limit: int, network_id: int, types=None) -> list[int]:
+        sql, params = self.relevance(expression)
+        types_sql = f" AND type IN ({', '.join(['%s'] * len(types))})" if types else ""
+        with connection.cursor() as c:
+            c.execute(f"SELECT id FROM {ENTRY} WHERE network_id = %s AND fts @@ to_tsquery('simple', %s){types_sql} "
+                      f"ORDER BY {sql} DESC LIMIT {int(limit)}", [network_id, expression, *(types or []), *params])
+            return [r[0] for r in c.fetchall()]
+
+    def newest_ids(self, expression: str, limit: int, network_id: int) -> list[int]:
+        with connection.cursor() as c:
+            c.execute(f"SELECT id FROM {ENTRY} WHERE network_id = %s AND fts @@ to_tsquery('simple', %s) "
+                      f"ORDER BY id DESC LIMIT {int(limit)}", [network_id, expression])
+            return [r[0] for r in c.fetchall()]
 
     def age_days(self) -> str:
         return f"GREATEST(EXTRACT(EPOCH FROM (now() - \"{ENTRY}\".\"created_at\")) / 86400.0, 0)"

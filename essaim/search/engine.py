@@ -40,7 +40,7 @@ from datetime import timezone as dt_timezone
 from html import escape
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -86,6 +86,7 @@ class SearchPage:
     next_cursor: str | None
     facets: dict = field(default_factory=lambda: {"type": {}, "community": {}})
     query: Query | None = None
+    facets_exact: bool = True  # False when more than FACET_LIMIT entries matched
 
 
 # ------------------------------------------------------------------ permission filter
@@ -202,25 +203,40 @@ def _filters(viewer, query: Query, *, community_ids=(), author_ids=()) -> dict[s
     return filters
 
 
-def _matching(viewer, query: Query, filters: dict[str, Q], *, strict: bool, without: str | None = None):
-    """Visible entries matching the text (any clause, or every clause when strict) and the filters."""
+def _matching(viewer, query: Query, filters: dict[str, Q], *, strict: bool, without: str | None = None,
+              mode: str = "join", clauses: list | None = None, visible: Q | None = None, ids: list | None = None):
+    """Visible entries matching the text (any clause, or every clause when strict) and the filters.
+
+    mode "join": driven by the full-text index, joined for its relevance function (few matches);
+    "set": driven by the full-text index, no relevance (facet counts over few matches);
+    "ids": among `ids` (the latest entries matching words so common that most entries hold them).
+    `clauses` replaces the query's clauses for the text condition (the rare ones, for instance)."""
     b = backend()
-    if query.has_text and connection.vendor == "sqlite":
-        # The text decides where to start: "+" keeps SQLite from walking the (network, date)
-        # indexes newest first and testing every entry against the words (a full scan for rare ones).
+    clauses = query.clauses if clauses is None else clauses
+    fts_first = query.has_text and mode != "ids" and connection.vendor == "sqlite"
+    if fts_first:
+        # The text decides where to start: "+" keeps SQLite from walking the (network, date) or
+        # (type, ...) indexes and testing every entry against the words (a full scan for rare ones).
         qs = SearchEntry.objects.extra(where=['+"search_searchentry"."network_id" = %s'], params=[viewer.network_id])
     else:
         qs = SearchEntry.objects.filter(network_id=viewer.network_id)
-    qs = qs.filter(visibility_filter(viewer))
+    qs = qs.filter(visible if visible is not None else visibility_filter(viewer))
     for name, q in filters.items():
-        if name != without:
+        if name == without:
+            continue
+        if name == "type" and fts_first:
+            types = sorted(set(query.types))
+            qs = qs.extra(where=[f'+"search_searchentry"."type" IN ({", ".join(["%s"] * len(types))})'], params=types)
+        else:
             qs = qs.filter(q)
-    if query.has_text:
-        expression = b.all_of(query.clauses) if strict else b.any_of(query.clauses)
-        if without is None:  # the ranked query: joined, for the relevance function
+    if mode == "ids":
+        qs = qs.filter(id__in=ids)
+    elif query.has_text:
+        expression = b.all_of(clauses) if strict else b.any_of(clauses)
+        if mode == "join":
             extra = b.match_extra(expression)
             qs = qs.extra(tables=extra["tables"], where=extra["where"], params=extra["params"])
-        else:  # facet counts: a subquery, which SQLite runs once (the join ran MATCH per row: 60x slower)
+        else:  # a subquery, which SQLite runs once
             sql, params = b.matches(expression)
             qs = qs.extra(where=[sql], params=params)
     if query.excluded:
@@ -257,16 +273,25 @@ def _scored(viewer, qs, query: Query):
     else:
         score_text, score_params = "1.0", []
         complete_sql, complete_params = "1", []
+    prior_sql, prior_params = _prior(viewer)
+    return qs.extra(select={"score": f"{score_text} * {prior_sql}", "prior": prior_sql, "complete": complete_sql},
+                    select_params=score_params + prior_params + prior_params + complete_params)
+
+
+def _prior(viewer) -> tuple[str, list]:
+    """recency × engagement × closeness, as SQL."""
+    from essaim.accounts.models import Follow
+    from essaim.communities.models import Membership
+
+    b = backend()
     member_sql, member_params = _subquery(Membership.objects.filter(user_id=viewer.id).values("community_id"))
     follow_sql, follow_params = _subquery(Follow.objects.filter(follower_id=viewer.id).values("followee_id"))
     entry = '"search_searchentry"'
-    prior_sql = (f"({RECENCY_FLOOR} + {1 - RECENCY_FLOOR} / (1.0 + {b.age_days()} / {RECENCY_DAYS}))"
-                 f" * (1.0 + {ENGAGEMENT_WEIGHT} * ln(1.0 + {entry}.\"engagement\"))"
-                 f" * (1.0 + {CLOSENESS} * (CASE WHEN {entry}.\"community_id\" IN ({member_sql}) THEN 1 ELSE 0 END)"
-                 f" + {CLOSENESS} * (CASE WHEN {entry}.\"author_id\" IN ({follow_sql}) THEN 1 ELSE 0 END))")
-    prior_params = member_params + follow_params
-    return qs.extra(select={"score": f"{score_text} * {prior_sql}", "prior": prior_sql, "complete": complete_sql},
-                    select_params=score_params + prior_params + prior_params + complete_params)
+    sql = (f"({RECENCY_FLOOR} + {1 - RECENCY_FLOOR} / (1.0 + {b.age_days()} / {RECENCY_DAYS}))"
+           f" * (1.0 + {ENGAGEMENT_WEIGHT} * ln(1.0 + {entry}.\"engagement\"))"
+           f" * (1.0 + {CLOSENESS} * (CASE WHEN {entry}.\"community_id\" IN ({member_sql}) THEN 1 ELSE 0 END)"
+           f" + {CLOSENESS} * (CASE WHEN {entry}.\"author_id\" IN ({follow_sql}) THEN 1 ELSE 0 END))")
+    return sql, member_params + follow_params
 
 
 def search(viewer, q: str | None, *, type=None, community=None, author=None, topic=None, before=None, after=None,
@@ -303,43 +328,132 @@ def search(viewer, q: str | None, *, type=None, community=None, author=None, top
 def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: dict[str, Q],
          facets: bool = True) -> SearchPage:
     strict = sort == "date"
-    qs = _matching(viewer, query, filters, strict=strict)
+    visible = visibility_filter(viewer)
+    scorer = ranking.Scorer(query, ranking.stats_for(viewer.network_id, query)) if query.has_text else None
+    plan = _plan(scorer, query, strict=strict)
+    if plan.dense:  # the latest entries holding the words (every clause for short queries)
+        b = backend()
+        every = strict or len(query.clauses) <= TIERED_CLAUSES
+        expression = b.all_of(query.clauses) if every else b.any_of(query.clauses)
+        plan.ids = b.newest_ids(expression, DENSE_IDS, viewer.network_id)
     if sort == "date":
-        qs = qs.order_by("-created_at", "-id").extra(select={"score": "0.0"})
+        qs = _matching(viewer, query, filters, strict=True, mode="ids" if plan.dense else "join", visible=visible,
+                       ids=plan.ids)
+        rows = list(qs.order_by("-created_at", "-id").extra(select={"score": "0.0"})[offset:offset + limit + 1])
+    elif plan.dense:
+        rows = _pool_ranked(viewer, query, filters, scorer, plan.ids, visible)[offset:offset + limit + 1]
+    elif query.has_text and offset + limit < RERANK_WINDOW:
+        # The best matches by the index's own relevance (each clause's best for short queries, so
+        # that entries with every word are among them), then BM25F × priors over those only.
+        b = backend()
+        clauses = plan.candidates or query.clauses
+        types = sorted(set(query.types)) or None
+        ids = b.best_ids(b.any_of(clauses), CANDIDATES, viewer.network_id, types)
+        if len(query.clauses) <= TIERED_CLAUSES and len(query.clauses) > 1:
+            ids += b.best_ids(b.all_of(query.clauses), CANDIDATES, viewer.network_id, types)
+        rows = _pool_ranked(viewer, query, filters, scorer, ids, visible)
+        if len(rows) <= offset + limit and len(set(ids)) >= CANDIDATES:  # too few visible: rank them all
+            rows = _full_ranked(viewer, query, filters, plan, visible, scorer)
+        rows = rows[offset:offset + limit + 1]
     else:
+        qs = _matching(viewer, query, filters, strict=False, clauses=plan.candidates, visible=visible)
         qs = _scored(viewer, qs, query).order_by("-complete", "-score", "-id")
-    if sort != "date" and query.has_text and offset + limit < RERANK_WINDOW:
-        rows = _reranked(list(qs[:RERANK_WINDOW]), query, viewer.network_id)[offset:offset + limit + 1]
-    else:
         rows = list(qs[offset:offset + limit + 1])
     next_cursor = encode_cursor(["o", offset + limit]) if len(rows) > limit else None
     rows = rows[:limit]
     page = SearchPage(results=_results(rows, query), next_cursor=next_cursor, query=query)
     if facets:
-        page.facets = {
-            "type": _counts(_matching(viewer, query, filters, strict=strict, without="type"), "type"),
-            "community": _counts(_matching(viewer, query, filters, strict=strict, without="community")
-                                 .filter(community_id__isnull=False), "community_id"),
-        }
+        page.facets, page.facets_exact = _facets(viewer, query, filters, strict=strict, plan=plan, visible=visible)
     return page
 
 
 RERANK_WINDOW = 200
+DENSE_MATCHES = 5_000  # more entries than this hold the words: only the latest matches count
+DENSE_IDS = 1_000  # how many of the latest matching entries are considered then
+CANDIDATES = 400  # entries ranked by BM25F: the best by the index's own relevance
+FACET_LIMIT = 1_000  # facet counts stop after this many matching entries
 
 
-def _reranked(rows: list, query: Query, network_id: int) -> list:
+@dataclass
+class _Plan:
+    dense: bool = False
+    candidates: list | None = None  # the clauses that find the candidates (None: all of them)
+    ids: list | None = None  # dense: the latest matching entries
+
+
+def _plan(scorer, query: Query, *, strict: bool) -> _Plan:
+    """How to find the candidates, from how many entries hold each clause (the index's counts)."""
+    if scorer is None:
+        return _Plan()
+    dfs = [scorer.clause_df(c) for c in query.clauses]
+    if strict or len(query.clauses) <= TIERED_CLAUSES:  # every clause wanted (first): the rarest decides
+        return _Plan(dense=min(dfs) > DENSE_MATCHES)
+    rare = [c for c, df in zip(query.clauses, dfs) if df <= DENSE_MATCHES]
+    if not rare:  # a long query of common words only
+        return _Plan(dense=True)
+    # A long query: the candidates are the entries holding its rarer words; an entry with only its
+    # common words would rank below them anyway.
+    return _Plan(candidates=rare if len(rare) < len(query.clauses) else None)
+
+
+def _full_ranked(viewer, query: Query, filters, plan: _Plan, visible: Q, scorer) -> list:
+    """Every visible match ordered by the database, the best RERANK_WINDOW scored again."""
+    qs = _matching(viewer, query, filters, strict=False, clauses=plan.candidates, visible=visible)
+    qs = _scored(viewer, qs, query).order_by("-complete", "-score", "-id")
+    return _reranked(list(qs[:RERANK_WINDOW]), scorer)
+
+
+def _pool_ranked(viewer, query: Query, filters, scorer, ids: list, visible: Q) -> list:
+    """The entries `ids` the viewer may see (and the filters keep), ranked by BM25F × priors;
+    for short queries, those with every clause first."""
+    prior_sql, prior_params = _prior(viewer)
+    qs = (_matching(viewer, query, filters, strict=False, mode="ids", visible=visible, ids=sorted(set(ids)))
+          .extra(select={"prior": prior_sql}, select_params=prior_params))
+    rows = list(qs)
+    n = len(query.clauses)
+    for r in rows:
+        text, matched = scorer.score(r.title_terms, r.terms)
+        r.complete = 1 if n > TIERED_CLAUSES or matched == n else 0
+        r.score = text * float(r.prior or 1.0)
+    return sorted(rows, key=lambda r: (-r.complete, -r.score, -r.id))
+
+
+def _reranked(rows: list, scorer) -> list:
     """The candidates scored again with BM25F (ranking.py), times the priors (recency, engagement,
     closeness) computed by the database."""
-    if not rows:
-        return rows
-    scorer = ranking.Scorer(query, ranking.stats_for(network_id, query))
     for r in rows:
-        r.score = scorer.score(r.title_terms, r.terms) * float(getattr(r, "prior", 1.0) or 1.0)
+        text, _matched = scorer.score(r.title_terms, r.terms)
+        r.score = text * float(getattr(r, "prior", 1.0) or 1.0)
     return sorted(rows, key=lambda r: (-int(r.complete or 0), -r.score, -r.id))
 
 
-def _counts(qs, field_name: str) -> dict:
-    return {k: n for k, n in qs.order_by().values_list(field_name).annotate(n=Count("id")).values_list(field_name, "n")}
+def _facets(viewer, query: Query, filters, *, strict: bool, plan: _Plan, visible: Q) -> tuple[dict, bool]:
+    """Visible matches by type (without the type filter) and by community (without the community
+    filter), counted over at most FACET_LIMIT entries: ({"type": ..., "community": ...}, exact)."""
+    mode = "ids" if plan.dense else "join"
+    exact = not plan.dense
+
+    def rows(without: str | None):
+        nonlocal exact
+        got = list(_matching(viewer, query, filters, strict=strict, without=without, mode=mode, visible=visible,
+                             ids=plan.ids, clauses=plan.candidates).order_by().values_list("type", "community_id")[:FACET_LIMIT + 1])
+        if len(got) > FACET_LIMIT:
+            exact = False
+            got = got[:FACET_LIMIT]
+        return got
+
+    def tally(values) -> dict:
+        out: dict = {}
+        for v in values:
+            if v is not None:
+                out[v] = out.get(v, 0) + 1
+        return out
+
+    if "type" not in filters and "community" not in filters:  # one query serves both
+        both = rows(None)
+        return {"type": tally(t for t, _c in both), "community": tally(c for _t, c in both)}, exact
+    by_type, by_community = rows("type"), rows("community")
+    return {"type": tally(t for t, _c in by_type), "community": tally(c for _t, c in by_community)}, exact
 
 
 def similar_questions(viewer, text: str, limit: int = 5) -> list[SearchResult]:

@@ -54,12 +54,19 @@ def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
 
 
 def index_objects(kind: str, ids: Iterable[int]) -> int:
+    """(Re)build the entries of these objects, in batches, each in one transaction. A rebuilt entry
+    keeps its id, so the latest ids stay the latest entries (the engine's "latest matches" for
+    very common words rely on it)."""
     spec = _registry[kind]
     made = 0
     for chunk in _chunks(ids):
         with transaction.atomic():
             entries = spec.build(chunk)
-            SearchEntry.objects.filter(type__in=spec.entry_types, object_id__in=chunk).delete()
+            old = SearchEntry.objects.filter(type__in=spec.entry_types, object_id__in=chunk)
+            existing = {(t, o): pk for pk, t, o in old.values_list("id", "type", "object_id")}
+            for entry in entries:
+                entry.pk = existing.get((entry.type, entry.object_id))
+            old.delete()
             SearchEntry.objects.bulk_create(entries)
             made += len(entries)
     return made

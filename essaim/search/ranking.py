@@ -196,17 +196,21 @@ class Scorer:
         self.stats = stats
         self.idf = [stats.idf(max((_term_df(stats, t) for t in clause), default=0)) for clause in query.clauses]
 
-    def score(self, title_terms: str, terms: str) -> float:
-        """BM25F of one document."""
+    def clause_df(self, clause: list[Term]) -> int:
+        return max((_term_df(self.stats, t) for t in clause), default=0)
+
+    def score(self, title_terms: str, terms: str) -> tuple[float, int]:
+        """(BM25F of one document, how many query clauses it contains)."""
         title, body = title_terms.split(), terms.split()
         title_counts, body_counts = _counts(title), _counts(body)
         norm_title = 1 - B + B * len(title) / self.stats.avg_title
         norm_body = 1 - B + B * len(body) / self.stats.avg_body
-        total = 0.0
+        total, matched = 0.0, 0
         for clause, idf in zip(self.query.clauses, self.idf):
             tf_title = sum(_term_tf(title, title_counts, t) for t in clause)
             tf_body = sum(_term_tf(body, body_counts, t) for t in clause)
             tf = TITLE_BOOST * tf_title / norm_title + tf_body / norm_body
             if tf > 0:
                 total += idf * tf / (K1 + tf)
-        return total
+                matched += 1
+        return total, matched
