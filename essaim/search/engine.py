@@ -98,16 +98,17 @@ def visibility_filter(viewer) -> Q:
     from essaim.stream.models import Comment, Post, PostTopic
     from essaim.accounts.models import User
 
-    # Correlated (EXISTS ... WHERE id = post_id): checked for each matching entry only, never
-    # materialised over every post of the network.
+    # Correlated (EXISTS ... WHERE id = the entry's object): checked for each matching entry only,
+    # never materialised over every post or person of the network.
     visible_post = Exists(Post.objects.visible_to(viewer).filter(id=OuterRef("post_id")))
     deleted_comment = Exists(Comment.objects.filter(id=OuterRef("object_id"), deleted_at__isnull=False))
-    visible_posts = Post.objects.visible_to(viewer).values("id")
+    topic_used = Exists(PostTopic.objects.filter(topic_id=OuterRef("object_id")).filter(
+        Exists(Post.objects.visible_to(viewer).filter(id=OuterRef("post_id")))))
     q = (Q(type__in=("post", "question")) & visible_post
          | Q(type="comment") & visible_post & ~deleted_comment
          | Q(type="community", object_id__in=Community.objects.visible_to(viewer).values("id"))
-         | Q(type="person", object_id__in=users_visible_to(User.objects.all(), viewer).values("id"))
-         | Q(type="topic", object_id__in=PostTopic.objects.filter(post_id__in=visible_posts).values("topic_id")))
+         | Q(type="person") & Exists(users_visible_to(User.objects.filter(id=OuterRef("object_id")), viewer))
+         | Q(type="topic") & topic_used)
     try:
         from essaim.questions.models import Answer
     except ImportError:  # pragma: no cover
@@ -224,7 +225,7 @@ def _matching(viewer, query: Query, filters: dict[str, Q], *, strict: bool, with
     for name, q in filters.items():
         if name == without:
             continue
-        if name == "type" and fts_first:
+        if name == "type" and fts_first and query.types:
             types = sorted(set(query.types))
             qs = qs.extra(where=[f'+"search_searchentry"."type" IN ({", ".join(["%s"] * len(types))})'], params=types)
         else:
@@ -348,9 +349,13 @@ def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: d
         b = backend()
         clauses = plan.candidates or query.clauses
         types = sorted(set(query.types)) or None
-        ids = b.best_ids(b.any_of(clauses), CANDIDATES, viewer.network_id, types)
-        if len(query.clauses) <= TIERED_CLAUSES and len(query.clauses) > 1:
-            ids += b.best_ids(b.all_of(query.clauses), CANDIDATES, viewer.network_id, types)
+        if 1 < len(query.clauses) <= TIERED_CLAUSES:  # entries with every word, then the rarer words'
+            ids = b.best_ids(b.all_of(query.clauses), CANDIDATES, viewer.network_id, types)
+            if len(ids) < CANDIDATES:
+                rare = [c for c in query.clauses if scorer.clause_df(c) <= DENSE_MATCHES] or query.clauses
+                ids += b.best_ids(b.any_of(rare), CANDIDATES, viewer.network_id, types)
+        else:
+            ids = b.best_ids(b.any_of(clauses), CANDIDATES, viewer.network_id, types)
         rows = _pool_ranked(viewer, query, filters, scorer, ids, visible)
         if len(rows) <= offset + limit and len(set(ids)) >= CANDIDATES:  # too few visible: rank them all
             rows = _full_ranked(viewer, query, filters, plan, visible, scorer)

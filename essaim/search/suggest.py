@@ -137,6 +137,7 @@ def _questions(viewer, text: str, limit: int) -> list[Suggestion]:
     query = prefix_query(text)
     if not query.has_text:
         return []
+    query.types = ["question"]
     qs = engine._matching(viewer, query, {"type": Q(type="question")}, strict=True)
     rows = list(engine._scored(viewer, qs, query).order_by("-score", "-id")
                 .values_list("object_id", "title")[:limit * 3])
