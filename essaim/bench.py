@@ -197,8 +197,8 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
     if only == "search":  # tops the network up to `corpus` posts: only when asked for
         from essaim.search.bench import measure_search
 
-        results["search"] = measure_search(corpus=corpus, concurrency=min(concurrency, 50),
-                                           requests=requests, say=lambda m: print(m, file=sys.stderr))
+        results["search"] = measure_search(corpus=corpus, concurrency=min(concurrency, 50), requests=requests,
+                                           workers=workers, say=lambda m: print(m, file=sys.stderr))
     if only in (None, "queries"):
         results["queries"] = [{"feed": n, "queries_1_post": a, "queries_20_posts": b} for n, a, b in measure_queries()]
     if only in (None, "feed"):
@@ -226,8 +226,9 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
             print(f"  first error: {e['first_error']}")
     if "search" in results:
         s = results["search"]
-        print(f"search API over {s['posts']:,} posts ({s['generated']:,} generated now), {s['concurrency']} concurrent "
-              f"clients, {s['errors']} errors, {s['throughput_rps']:.0f} req/s:")
+        print(f"search API over {s['posts']:,} posts ({s['generated']:,} generated now), {s['workers']} server "
+              f"process(es), {s['concurrency']} concurrent clients, {s['errors']} errors, "
+              f"{s['throughput_rps']:.0f} req/s:")
         for kind, r in [("all", s["all"]), *s["by_kind"].items()]:
             print(f"  {kind:<14} {r['requests']:>5} requests  p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
                   f"p99 {r['p99_ms']:7.1f} ms")

@@ -144,7 +144,7 @@ def queries(rng: random.Random, n: int) -> list[tuple[str, dict]]:
 
 
 def measure_search(*, corpus: int = 200_000, concurrency: int = 10, requests: int = 600, warmup: int = 30,
-                   say=print) -> dict:
+                   workers: int = 1, say=print) -> dict:
     from essaim.accounts.actions import do_create_token
     from essaim.accounts.models import User
     from essaim.bench import _free_port, start_server
@@ -155,7 +155,7 @@ def measure_search(*, corpus: int = 200_000, concurrency: int = 10, requests: in
     rng = random.Random(7)
     mix = queries(rng, requests)
     port = _free_port()
-    server = start_server(port)
+    server = start_server(port, "--workers", str(workers))
     latencies: dict[str, list[float]] = {}
     errors: list[str] = []
     lock = threading.Lock()
@@ -217,6 +217,6 @@ def measure_search(*, corpus: int = 200_000, concurrency: int = 10, requests: in
 
     every = [v for vs in latencies.values() for v in vs]
     return {"posts": made["existing"] + made["generated"], "generated": made["generated"],
-            "generation_s": made["seconds"], "concurrency": concurrency, "errors": len(errors),
+            "generation_s": made["seconds"], "concurrency": concurrency, "workers": workers, "errors": len(errors),
             "first_error": errors[0] if errors else None, "throughput_rps": len(every) / elapsed if elapsed else 0.0,
             "all": summary(every), "by_kind": {k: summary(v) for k, v in sorted(latencies.items())}}
