@@ -32,6 +32,8 @@ class ResultOut(Schema):
 class FacetsOut(Schema):
     type: dict[str, int] = Field(description="Result type -> how many visible matches")
     community: dict[str, int] = Field(description="Community id -> how many visible matches")
+    exact: bool = Field(description="False when the counts stopped at 1,000 matching entries (or, for words "
+                                    "most entries hold, cover the latest matches only): then they are lower bounds")
 
 
 class SearchOut(Schema):
@@ -71,7 +73,8 @@ def search(request, q: str = "", type: str | None = None, community: str | None 
                     for r in page.results],
         "next_cursor": page.next_cursor,
         "facets": {"type": page.facets["type"],
-                   "community": {str(k): v for k, v in page.facets["community"].items()}},
+                   "community": {str(k): v for k, v in page.facets["community"].items()},
+                   "exact": page.facets_exact},
     }
 
 

@@ -15,21 +15,25 @@ Ranking (sort=relevance):
 
     score = text × recency × engagement × closeness
       text       = BM25F over the title and the body (ranking.py: K1 1.2, B 0.75, a title word
-                   counts 3 body words; idf from the whole index), computed in Python for the best
-                   RERANK_WINDOW (200) candidates the database returns (FTS5 bm25 on SQLite,
-                   ts_rank_cd on PostgreSQL, saturated as r / (n + r) for n clauses), so both
-                   backends order them the same way
+                   counts 3 body words; idf from the whole index), computed in Python
       recency    = 0.3 + 0.7 / (1 + age_in_days / 60)
       engagement = 1 + 0.4 × ln(1 + reactions + comments + answers + max(votes, 0) + accepted)
       closeness  = 1 + 0.25 × [in one of the viewer's communities] + 0.25 × [by someone the viewer follows]
 
-For queries of at most TIERED_CLAUSES (3) clauses, documents that contain every clause come first
-(ordered by score), then the partial matches. Longer queries (a pasted title, a natural-language
-question) rarely match every word, so there documents are ordered by score alone. The weights
-were chosen with `essaim search eval` (essaim/search/evaluate.py) on StackExchange duplicate and
+Candidates (_plan): the CANDIDATES (400) best matches by the database's own relevance (FTS5 bm25
+inside FTS5 on SQLite, ts_rank_cd on PostgreSQL), found without the permission check, then
+checked, scored and ordered; when too few of them are visible, every visible match is ordered by
+the database and the best RERANK_WINDOW (200) scored. Short queries (at most TIERED_CLAUSES, 3,
+clauses) take their candidates among entries with every clause first, and those come first in
+the results, then the best partial matches. Long queries (a pasted title, a natural-language
+question) are ordered by score alone, their candidates found through their rarer clauses (held
+by at most DENSE_MATCHES entries). Words held by more than DENSE_MATCHES (5,000) entries, every
+clause of a short query or every clause of a long one, are searched among the latest DENSE_IDS
+(1,000) matches only (the index reads its lists by id: free whatever the size). The weights were
+chosen with `essaim search eval` (essaim/search/evaluate.py) on StackExchange duplicate and
 related links. With no words (only filters), text = 1. sort=date: only documents with every
 clause, newest first. The cursor is an offset into that order (results may shift if the index
-changes between pages; acceptable for search).
+changes between pages; acceptable for search). Facet counts stop at FACET_LIMIT (1,000) entries.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ from . import ranking
 from .backends import backend
 from .models import SearchEntry
 from .query import Query, QueryError, Term
-from .text import WORD_RE, stems, word_stems, words
+from .text import WORD_RE, stems, word_stems
 from essaim.core.text import fold
 
 SORTS = ("relevance", "date")
@@ -252,11 +256,7 @@ def _subquery(qs) -> tuple[str, list]:
 
 
 def _scored(viewer, qs, query: Query):
-    from essaim.accounts.models import Follow
-    from essaim.communities.models import Membership
-
     b = backend()
-    params: list = []
     if query.has_text:
         any_expr = b.any_of(query.clauses)
         rel_sql, rel_params = b.relevance(any_expr)

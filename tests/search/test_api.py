@@ -16,7 +16,7 @@ def test_search_api_returns_visible_results_with_facets(world, post_in, indexed,
     assert body["items"][0]["author"]["handle"] == "member"
     assert body["items"][0]["community"]["slug"] == "open-club"
     assert "<mark>budget</mark>" in body["items"][0]["snippet"]
-    assert body["facets"] == {"type": {"post": 1}, "community": {str(world.open.id): 1}}
+    assert body["facets"] == {"type": {"post": 1}, "community": {str(world.open.id): 1}, "exact": True}
     assert "secret" not in response.content.decode()
 
 

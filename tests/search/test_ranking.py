@@ -129,3 +129,36 @@ def test_search_keeps_answering_while_the_index_is_rebuilt(world, post_in, index
         thread.join()
     assert searches > 1
     assert failures == []
+
+
+def test_facet_counts_stop_at_the_limit_and_say_so(world, post_in, indexed, monkeypatch, api_as):
+    from essaim.search import engine
+
+    monkeypatch.setattr(engine, "FACET_LIMIT", 5)
+    for i in range(8):
+        stream.do_create_post(world.member, f"parapluie numéro {i}", community=world.open)
+    indexed()
+    page = search(world.member, "parapluie")
+    assert page.facets_exact is False and page.facets["type"] == {"post": 5}
+    assert len(page.results) == 8  # the results themselves are not capped
+    body = api_as(world.member).get("/api/v1/search", q="parapluie").json_body
+    assert body["facets"]["exact"] is False
+
+
+def test_words_most_entries_hold_rank_the_latest_matches(world, post_in, indexed, monkeypatch):
+    """Beyond DENSE_MATCHES entries, only the latest DENSE_IDS matches are ranked: a search stays
+    fast however common its words; older matches are still reached by adding a rarer word."""
+    from essaim.search import engine
+
+    monkeypatch.setattr(engine, "DENSE_MATCHES", 5)
+    monkeypatch.setattr(engine, "DENSE_IDS", 4)
+    posts = [indexed(lambda i=i: post_in("open", f"cafétéria menu {i} lundi")) for i in range(10)]
+    page = search(world.member, "cafétéria", type="post")
+    assert {r.id for r in page.results} == {p.id for p in posts[-4:]}
+    assert page.facets_exact is False
+    newest = search(world.member, "cafétéria", type="post", sort="date")
+    assert [r.id for r in newest.results] == [p.id for p in reversed(posts[-4:])]
+    assert [r.id for r in search(world.member, "cafétéria 0", type="post").results][:1] == [posts[0].id]
+    # an invisible latest match takes a slot but is never shown
+    secret = indexed(lambda: post_in("secret", "cafétéria secrète"))
+    assert secret.id not in {r.id for r in search(world.outsider, "cafétéria").results}
