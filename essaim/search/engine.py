@@ -49,6 +49,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from essaim.accounts.access import is_member_of_network, users_visible_to
+from essaim.stream.access import readable_post_q
 from essaim.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from essaim.core.text import first_line
 
@@ -102,9 +103,11 @@ def visibility_filter(viewer) -> Q:
     from essaim.stream.models import Comment, Post, PostTopic
     from essaim.accounts.models import User
 
-    # Correlated (EXISTS ... WHERE id = the entry's object): checked for each matching entry only,
-    # never materialised over every post or person of the network.
-    visible_post = Exists(Post.objects.visible_to(viewer).filter(id=OuterRef("post_id")))
+    # Posts through a join on the entry's post (readable_post_q, the same definition as every
+    # post list): the database looks each one up by key, or hashes them when there are many.
+    # People and topics: correlated, checked for each matching entry only, never materialised
+    # over every person or post of the network.
+    visible_post = readable_post_q(viewer, prefix="post__")
     deleted_comment = Exists(Comment.objects.filter(id=OuterRef("object_id"), deleted_at__isnull=False))
     topic_used = Exists(PostTopic.objects.filter(topic_id=OuterRef("object_id")).filter(
         Exists(Post.objects.visible_to(viewer).filter(id=OuterRef("post_id")))))
@@ -393,11 +396,16 @@ def _plan(scorer, query: Query, *, strict: bool) -> _Plan:
     dfs = [scorer.clause_df(c) for c in query.clauses]
     if strict or len(query.clauses) <= TIERED_CLAUSES:  # every clause wanted (first): the rarest decides
         return _Plan(dense=min(dfs) > DENSE_MATCHES)
-    rare = [c for c, df in zip(query.clauses, dfs) if df <= DENSE_MATCHES]
-    if not rare:  # a long query of common words only
+    rare, budget = [], DENSE_MATCHES
+    for df, i in sorted((df, i) for i, df in enumerate(dfs)):  # the rarest clauses, within the budget
+        if df > budget and rare:
+            break
+        rare.append(query.clauses[i])
+        budget -= df
+    if min(dfs) > DENSE_MATCHES:  # a long query of common words only
         return _Plan(dense=True)
-    # A long query: the candidates are the entries holding its rarer words; an entry with only its
-    # common words would rank below them anyway.
+    # A long query: the candidates are the entries holding its rarest words (at most DENSE_MATCHES
+    # entries in all); an entry with only its common words would rank below them anyway.
     return _Plan(candidates=rare if len(rare) < len(query.clauses) else None)
 
 

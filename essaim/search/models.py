@@ -30,7 +30,10 @@ class SearchEntry(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE)
     type = models.CharField(max_length=12, choices=EntryType.choices)
     object_id = models.BigIntegerField()
-    post_id = models.BigIntegerField(null=True, blank=True)  # the post whose visibility governs the entry
+    # The post whose visibility governs the entry: a relation without a database constraint (the
+    # entry may outlive its post until its job runs), so that the permission check is a join.
+    post = models.ForeignKey("stream.Post", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                             db_index=False, related_name="+")
     community_id = models.BigIntegerField(null=True, blank=True)
     author_id = models.BigIntegerField(null=True, blank=True)
     title = models.CharField(max_length=300, blank=True, default="")
@@ -44,5 +47,5 @@ class SearchEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["type", "object_id"], name="search_entry_unique")]
         indexes = [models.Index(fields=["network", "type", "created_at"], name="search_entry_type_time"),
-                   models.Index(fields=["post_id"], name="search_entry_post"),
+                   models.Index(fields=["post"], name="search_entry_post"),
                    models.Index(fields=["network", "created_at"], name="search_entry_time")]

@@ -14,14 +14,22 @@ from essaim.core.errors import NotFound
 from .models import Comment, Post
 
 
+def readable_post_q(viewer, prefix: str = "") -> Q:
+    """The posts the viewer may read, as a Q over a post (prefix "") or over a relation to one
+    (prefix "post__": a join, e.g. from a search entry). The one definition behind both."""
+    if not is_member_of_network(viewer):
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}network_id": viewer.network_id, f"{prefix}deleted_at__isnull": True}) & (
+        Q(**{f"{prefix}community__isnull": True})
+        | Q(**{f"{prefix}community__visibility": Visibility.OPEN})
+        | Q(**{f"{prefix}community_id__in": community_access.member_community_ids(viewer)})
+    )
+
+
 def posts_visible_to(qs, viewer):
     if not is_member_of_network(viewer):
         return qs.none()
-    return qs.filter(network_id=viewer.network_id, deleted_at__isnull=True).filter(
-        Q(community__isnull=True)
-        | Q(community__visibility=Visibility.OPEN)
-        | Q(community_id__in=community_access.member_community_ids(viewer))
-    )
+    return qs.filter(readable_post_q(viewer))
 
 
 def can_read_post(viewer, post) -> bool:
