@@ -34,7 +34,7 @@ K1 = 1.2
 B = 0.75
 TITLE_BOOST = 3.0
 DF_CAP = 20_000  # PostgreSQL: count matching rows up to this many
-CACHE_FROM = 50_000  # PostgreSQL: cache the statistics of networks with at least this many entries
+CACHE_FROM = 5_000  # PostgreSQL: cache the statistics of networks with at least this many entries
 CACHE_SECONDS = 600
 
 
@@ -101,30 +101,35 @@ def _sqlite_stats(keys: list[tuple[str, str]]) -> Stats:
 
 def _postgres_stats(network_id: int, keys: list[tuple[str, str]]) -> Stats:
     """One query: the number of entries, average lengths (of the latest 5,000), and each key's
-    document count (up to DF_CAP), cached for large networks."""
+    document count (up to DF_CAP); for large networks each is cached and only what is missing is
+    counted."""
     entry = "search_searchentry"
     cache_key = f"search:totals:{network_id}"
     totals = cache.get(cache_key)
     cached_df = cache.get_many([f"search:df:{network_id}:{k}:{v}"[:240] for k, v in keys]) if totals else {}
     missing = [(k, v) for k, v in keys if f"search:df:{network_id}:{k}:{v}"[:240] not in cached_df]
-    selects = [f"(SELECT count(*) FROM {entry} WHERE network_id = %s)",
-               "(SELECT avg(coalesce(array_length(string_to_array(nullif(title_terms, ''), ' '), 1), 0)) "
-               f"FROM (SELECT title_terms FROM {entry} WHERE network_id = %s ORDER BY id DESC LIMIT 5000) s)",
-               "(SELECT avg(coalesce(array_length(string_to_array(nullif(terms, ''), ' '), 1), 0)) "
-               f"FROM (SELECT terms FROM {entry} WHERE network_id = %s ORDER BY id DESC LIMIT 5000) s)"]
-    params: list = [network_id] * 3
+    selects: list[str] = []
+    params: list = []
+    if not totals:
+        selects = [f"(SELECT count(*) FROM {entry} WHERE network_id = %s)",
+                   "(SELECT avg(coalesce(array_length(string_to_array(nullif(title_terms, ''), ' '), 1), 0)) "
+                   f"FROM (SELECT title_terms FROM {entry} WHERE network_id = %s ORDER BY id DESC LIMIT 5000) s)",
+                   "(SELECT avg(coalesce(array_length(string_to_array(nullif(terms, ''), ' '), 1), 0)) "
+                   f"FROM (SELECT terms FROM {entry} WHERE network_id = %s ORDER BY id DESC LIMIT 5000) s)"]
+        params = [network_id] * 3
     for kind, value in missing:
         selects.append(f"(SELECT count(*) FROM (SELECT 1 FROM {entry} WHERE network_id = %s "
                        f"AND fts @@ to_tsquery('simple', %s) LIMIT {DF_CAP}) s)")
         params += [network_id, f"'{value}'" if kind == "w" else f"'{value}':*"]
-    if totals and not missing:
-        row = totals
-    else:
+    row = totals
+    if selects:
         with connection.cursor() as c:
             c.execute("SELECT " + ", ".join(selects), params)
-            fetched = c.fetchone()
-        row = (fetched[0], float(fetched[1] or 1.0), float(fetched[2] or 1.0))
-        counted = {f"{k}:{v}": int(n) for (k, v), n in zip(missing, fetched[3:])}
+            fetched = list(c.fetchone())
+        if not totals:
+            row = (fetched[0], float(fetched[1] or 1.0), float(fetched[2] or 1.0))
+            fetched = fetched[3:]
+        counted = {f"{k}:{v}": int(n) for (k, v), n in zip(missing, fetched)}
         if row[0] >= CACHE_FROM:
             cache.set(cache_key, row, CACHE_SECONDS)
             cache.set_many({f"search:df:{network_id}:{k}"[:240]: n for k, n in counted.items()}, CACHE_SECONDS)
