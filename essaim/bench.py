@@ -109,6 +109,60 @@ def _make_token() -> str:
     return raw
 
 
+def timed_get(conn, path: str, headers: dict) -> float:
+    """One GET on a kept-alive connection: its wall time in seconds (an error for any status but 200)."""
+    start = time.perf_counter()
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"status {response.status}: {body[:200]!r}")
+    return time.perf_counter() - start
+
+
+def drive(port: int, paths: list, headers: dict, concurrency: int) -> tuple[dict, list[str], float]:
+    """GET every (label, path) of `paths` from `concurrency` clients with kept-alive connections:
+    ({label: [seconds, ...]}, errors, elapsed seconds)."""
+    latencies: dict = {}
+    errors: list[str] = []
+    lock = threading.Lock()
+    pending = list(reversed(paths))
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while True:
+            with lock:
+                if not pending:
+                    break
+                label, path = pending.pop()
+            try:
+                took = timed_get(conn, path, headers)
+                with lock:
+                    latencies.setdefault(label, []).append(took)
+            except Exception as exc:  # counted, reported
+                with lock:
+                    errors.append(str(exc))
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors, time.perf_counter() - started
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, workers: int = 1,
                  wsgi: bool = False) -> dict:
     token = _make_token()
@@ -116,57 +170,14 @@ def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, 
     server = start_server(port, "--workers", str(workers), *(["--wsgi"] if wsgi else []))
     try:
         headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
-
-        def one(conn) -> float:
-            start = time.perf_counter()
-            conn.request("GET", "/api/v1/feed", headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-            if response.status != 200:
-                raise RuntimeError(f"status {response.status}: {body[:200]!r}")
-            return time.perf_counter() - start
-
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for _ in range(warmup):
-            one(warm)
+            timed_get(warm, "/api/v1/feed", headers)
         warm.close()
-
-        latencies: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-        remaining = [requests]
-
-        def worker():
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            while True:
-                with lock:
-                    if remaining[0] <= 0:
-                        break
-                    remaining[0] -= 1
-                try:
-                    took = one(conn)
-                    with lock:
-                        latencies.append(took)
-                except Exception as exc:  # counted, reported
-                    with lock:
-                        errors.append(str(exc))
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            conn.close()
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
+        by_label, errors, elapsed = drive(port, [("feed", "/api/v1/feed")] * requests, headers, concurrency)
+        latencies = by_label.get("feed", [])
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     latencies.sort()
 
     def pct(p: float) -> float:

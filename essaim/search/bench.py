@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.client
 import random
 import statistics
-import threading
 import time
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -147,67 +146,24 @@ def measure_search(*, corpus: int = 200_000, concurrency: int = 10, requests: in
                    workers: int = 1, say=print) -> dict:
     from essaim.accounts.actions import do_create_token
     from essaim.accounts.models import User
-    from essaim.bench import _free_port, start_server
+    from essaim.bench import _free_port, drive, start_server, stop_server, timed_get
 
     made = ensure_corpus(corpus, say=say)
     admin = User.objects.get(id=made["admin_id"])
     _token, raw = do_create_token(admin, scopes=["read"], name="bench search", acting_user=admin)
-    rng = random.Random(7)
-    mix = queries(rng, requests)
+    headers = {"Authorization": f"Bearer {raw}", "Host": "127.0.0.1"}
+    path = lambda params: "/api/v1/search?" + urlencode(params)  # noqa: E731
     port = _free_port()
     server = start_server(port, "--workers", str(workers))
-    latencies: dict[str, list[float]] = {}
-    errors: list[str] = []
-    lock = threading.Lock()
-    headers = {"Authorization": f"Bearer {raw}", "Host": "127.0.0.1"}
-
-    def one(conn, params) -> float:
-        start = time.perf_counter()
-        conn.request("GET", "/api/v1/search?" + urlencode(params), headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"status {response.status}: {data[:200]!r}")
-        return time.perf_counter() - start
-
     try:
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for _kind, params in queries(random.Random(3), warmup):
-            one(warm, params)
+            timed_get(warm, path(params), headers)
         warm.close()
-        pending = list(mix)
-
-        def worker():
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            while True:
-                with lock:
-                    if not pending:
-                        break
-                    kind, params = pending.pop()
-                try:
-                    took = one(conn, params)
-                    with lock:
-                        latencies.setdefault(kind, []).append(took)
-                except Exception as exc:  # counted, reported
-                    with lock:
-                        errors.append(str(exc))
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            conn.close()
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
+        mix = [(kind, path(params)) for kind, params in queries(random.Random(7), requests)]
+        latencies, errors, elapsed = drive(port, mix, headers, concurrency)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except Exception:
-            server.kill()
+        stop_server(server)
 
     def summary(values: list[float]) -> dict:
         values = sorted(values)
