@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from .models import SearchEntry
-from .text import index_terms
+from .text import index_terms, words
 
 BATCH = 500
 
@@ -124,16 +124,26 @@ def _counts(model, field: str, ids: list[int], **filters) -> dict[int, int]:
 
 
 def _build_posts(ids: list[int]) -> list[SearchEntry]:
-    from essaim.stream.models import Post, Reaction
+    from essaim.stream.models import Post, PostTopic, Reaction
 
     posts = list(Post.objects.filter(id__in=ids, deleted_at__isnull=True))
     reactions = _counts(Reaction, "post_id", ids, comment__isnull=True)
+    topics: dict[int, list[str]] = {}
+    for post_id, name in PostTopic.objects.filter(post_id__in=ids).values_list("post_id", "topic__name"):
+        topics.setdefault(post_id, []).append(name)
     return [_entry(p, network_id=p.network_id, type="question" if p.kind == "question" else "post",
                    object_id=p.id, post_id=p.id, community_id=p.community_id, author_id=p.author_id,
                    title=p.title or "", text=plain(p.html), created_at=p.created_at,
+                   extra_terms=_unwritten(topics.get(p.id, ()), p.body),
                    engagement=reactions.get(p.id, 0) + p.comment_count + p.answer_count + max(p.score, 0)
                    + (1 if p.accepted_answer_id else 0))
             for p in posts]
+
+
+def _unwritten(topics, body: str) -> str:
+    """The topics a post's text does not already name (imported tags): matched with its body."""
+    written = set(words(body))
+    return " ".join(t for t in topics if not set(words(t)) <= written)
 
 
 def _build_comments(ids: list[int]) -> list[SearchEntry]:

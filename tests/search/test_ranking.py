@@ -162,3 +162,13 @@ def test_words_most_entries_hold_rank_the_latest_matches(world, post_in, indexed
     # an invisible latest match takes a slot but is never shown
     secret = indexed(lambda: post_in("secret", "cafétéria secrète"))
     assert secret.id not in {r.id for r in search(world.outsider, "cafétéria").results}
+
+
+def test_a_question_is_found_by_its_topics_too(world, question_in, indexed):
+    tagged = indexed(lambda: question_in("open", "Déployer le service",
+                                               "Quelle commande faut-il pour le déploiement dans le cluster ?",
+                                               topics=["kubernetes"]))
+    indexed(lambda: question_in("open", "Une autre", "Sans rapport"))
+    assert source_ids(search(world.member, "kubernetes", type="question")) == [tagged.id]
+    entry = SearchEntry.objects.get(type="question", object_id=tagged.id)
+    assert entry.terms.split().count("kubernet") == 1  # once, not again when the text names it
