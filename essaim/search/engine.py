@@ -424,6 +424,7 @@ def _pool_ranked(viewer, query: Query, filters, scorer, ids: list, visible: Q) -
           .extra(select={"prior": prior_sql}, select_params=prior_params))
     rows = list(qs)
     n = len(query.clauses)
+    scorer.compare_titles_among(rows)
     for r in rows:
         text, matched = scorer.score(r.title_terms, r.terms)
         r.complete = 1 if n > TIERED_CLAUSES or matched == n else 0
@@ -434,6 +435,7 @@ def _pool_ranked(viewer, query: Query, filters, scorer, ids: list, visible: Q) -
 def _reranked(rows: list, scorer) -> list:
     """The candidates scored again with BM25F (ranking.py), times the priors (recency, engagement,
     closeness) computed by the database."""
+    scorer.compare_titles_among(rows)
     for r in rows:
         text, _matched = scorer.score(r.title_terms, r.terms)
         r.score = text * float(getattr(r, "prior", 1.0) or 1.0)

@@ -110,7 +110,10 @@ def _entry(obj, **fields) -> SearchEntry:
     title = fields.get("title", "")[:300]
     text = fields.get("text", "")
     extra = fields.pop("extra_terms", "")
-    title_terms, terms = index_terms(title, text, extra)
+    # A comment or an answer shows its post's title but is matched on its own words only: a
+    # search for a question's words finds the question, not each of its answers again.
+    matched_title = "" if fields.pop("inherited_title", False) else title
+    title_terms, terms = index_terms(matched_title, text, extra)
     return SearchEntry(title_terms=title_terms, terms=terms, source_id=(getattr(obj, "source_id", "") or "")[:64],
                        **fields)
 
@@ -153,7 +156,7 @@ def _build_comments(ids: list[int]) -> list[SearchEntry]:
     reactions = _counts(Reaction, "comment_id", ids)
     return [_entry(c, network_id=c.network_id, type="comment", object_id=c.id, post_id=c.post_id,
                    community_id=c.post.community_id, author_id=c.author_id, title=c.post.title or "",
-                   text=plain(c.html), created_at=c.created_at, engagement=reactions.get(c.id, 0))
+                   inherited_title=True, text=plain(c.html), created_at=c.created_at, engagement=reactions.get(c.id, 0))
             for c in comments]
 
 
@@ -163,6 +166,7 @@ def _build_answers(ids: list[int]) -> list[SearchEntry]:
     answers = list(Answer.objects.filter(id__in=ids, deleted_at__isnull=True).select_related("question"))
     return [_entry(a, network_id=a.network_id, type="answer", object_id=a.id, post_id=a.question_id,
                    community_id=a.question.community_id, author_id=a.author_id, title=a.question.title or "",
+                   inherited_title=True,
                    text=plain(a.html), created_at=a.created_at,
                    engagement=max(a.score, 0) + (1 if a.question.accepted_answer_id == a.id else 0))
             for a in answers]

@@ -204,6 +204,14 @@ class Scorer:
     def clause_df(self, clause: list[Term]) -> int:
         return max((_term_df(self.stats, t) for t in clause), default=0)
 
+    def compare_titles_among(self, rows) -> None:
+        """Normalise title lengths by the average of the candidates that have a title: most
+        entries (comments, answers) have none, and people's or topics' names are shorter than
+        questions' titles, so the index-wide average would penalise every question's title."""
+        lengths = [len(r.title_terms.split()) for r in rows if r.title_terms]
+        if lengths:
+            self.stats.avg_title = max(sum(lengths) / len(lengths), 1.0)
+
     def score(self, title_terms: str, terms: str) -> tuple[float, int]:
         """(BM25F of one document, how many query clauses it contains)."""
         title, body = title_terms.split(), terms.split()

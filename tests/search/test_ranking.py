@@ -172,3 +172,14 @@ def test_a_question_is_found_by_its_topics_too(world, question_in, indexed):
     assert source_ids(search(world.member, "kubernetes", type="question")) == [tagged.id]
     entry = SearchEntry.objects.get(type="question", object_id=tagged.id)
     assert entry.terms.split().count("kubernet") == 1  # once, not again when the text names it
+
+
+def test_answers_and_comments_match_their_own_words_not_their_questions_title(world, question_in, indexed):
+    question = indexed(lambda: question_in("open", "Imprimante du troisième étage", "Elle ne répond plus."))
+    answer = indexed(lambda: questions.do_answer_question(question, world.owner, "Redémarrez-la."))
+    comment = indexed(lambda: stream.do_create_comment(question, world.owner, "Même souci hier."))
+    found = search(world.member, "imprimante").results
+    assert [(r.type, r.id) for r in found] == [("question", question.id)]
+    assert {(r.type, r.id) for r in search(world.member, "redémarrez").results} == {("answer", answer.id)}
+    [hit] = search(world.member, "souci").results
+    assert (hit.type, hit.id, hit.title) == ("comment", comment.id, "Imprimante du troisième étage")  # shown
