@@ -21,6 +21,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -32,10 +33,14 @@ def _free_port() -> int:
 
 
 def start_server(port: int, *args: str, **env: str) -> subprocess.Popen:
-    """`essaim serve` on a free loopback port with this environment (plus `env`), once it answers."""
+    """`essaim serve` on a free loopback port with this environment (plus `env`), once it answers.
+    Its error output goes to a temporary file (`server.log`, read by server_log()): a pipe nobody
+    reads would fill up and stall the server."""
+    log = tempfile.TemporaryFile()
     server = subprocess.Popen(
         [sys.executable, "-m", "essaim.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-        env=dict(os.environ, ESSAIM_SECURE_COOKIES="0", **env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=dict(os.environ, ESSAIM_SECURE_COOKIES="0", **env), stdout=subprocess.DEVNULL, stderr=log)
+    server.log = log
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -47,8 +52,14 @@ def start_server(port: int, *args: str, **env: str) -> subprocess.Popen:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()
-            raise SystemExit("the server did not start: " + server.stderr.read().decode()[-2000:])
+            raise SystemExit("the server did not start: " + server_log(server))
         time.sleep(0.2)
+
+
+def server_log(server: subprocess.Popen, tail: int = 2000) -> str:
+    """The end of what a server started by start_server() wrote on its error output."""
+    server.log.seek(0)
+    return server.log.read().decode(errors="replace")[-tail:]
 
 
 def _pick_reader():

@@ -146,7 +146,7 @@ def measure_search(*, corpus: int = 200_000, concurrency: int = 10, requests: in
                    workers: int = 1, say=print) -> dict:
     from essaim.accounts.actions import do_create_token
     from essaim.accounts.models import User
-    from essaim.bench import _free_port, drive, start_server, stop_server, timed_get
+    from essaim.bench import _free_port, drive, server_log, start_server, stop_server, timed_get
 
     made = ensure_corpus(corpus, say=say)
     admin = User.objects.get(id=made["admin_id"])
@@ -162,6 +162,8 @@ def measure_search(*, corpus: int = 200_000, concurrency: int = 10, requests: in
         warm.close()
         mix = [(kind, path(params)) for kind, params in queries(random.Random(7), requests)]
         latencies, errors, elapsed = drive(port, mix, headers, concurrency)
+        if errors:
+            errors[0] += "\n  server log: " + server_log(server).replace("\n", "\n  ")
     finally:
         stop_server(server)
 

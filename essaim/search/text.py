@@ -12,6 +12,7 @@ either of its two stems is present.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -22,8 +23,16 @@ from essaim.core.text import fold
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_WORD = 60
 
-_french = snowballstemmer.stemmer("french")
-_english = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps its working state on itself: one pair per thread (the web server
+# answers on a pool of threads; a shared pair garbles words and raises under concurrency).
+_local = threading.local()
+
+
+def _stemmers():
+    pair = getattr(_local, "pair", None)
+    if pair is None:
+        pair = _local.pair = (snowballstemmer.stemmer("french"), snowballstemmer.stemmer("english"))
+    return pair
 
 # Frequent words of one language that are rare in the other (folded); "a", "on", "en", "de" are not.
 FRENCH_MARKERS = frozenset("""
@@ -45,7 +54,8 @@ def words(value: str) -> list[str]:
 @lru_cache(maxsize=50_000)
 def stems(word: str) -> tuple[str, str]:
     """(French stem, English stem) of one folded word."""
-    return _french.stemWord(word), _english.stemWord(word)
+    french, english = _stemmers()
+    return french.stemWord(word), english.stemWord(word)
 
 
 def language_of(folded: list[str]) -> str | None:

@@ -59,3 +59,31 @@ def test_plain_words_has_no_operators():
     q = plain_words('Comment -faire "OR" from:x ?')
     assert [c[0].words[0] for c in q.clauses] == ["faire", "x"]  # "or", "from": stop words
     assert q.authors == [] and q.excluded == []
+
+
+def test_stemming_is_safe_from_many_threads_at_once():
+    """The web server answers on a pool of threads: stemming there must neither raise nor mix up
+    words (a Snowball stemmer shared between threads does both)."""
+    import threading
+
+    from essaim.search import text
+
+    words_ = [f"développements{i}x" for i in range(3000)] + [f"running{i}" for i in range(3000)]
+    expected = {w: (text._stemmers()[0].stemWord(w), text._stemmers()[1].stemWord(w)) for w in words_}
+    text.stems.cache_clear()
+    failures: list = []
+
+    def work(chunk):
+        try:
+            for w in chunk:
+                if text.stems.__wrapped__(w) != expected[w]:
+                    failures.append(w)
+        except Exception as exc:  # noqa: BLE001 - recorded, asserted below
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(words_[i::8],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
