@@ -359,6 +359,7 @@ def cmd_search_eval(args) -> int:
 
 
 def cmd_search_eval_queries(args) -> int:
+    from essaim.importer.stackexchange import ImportError_
     from essaim.search import evaluate
 
     try:
@@ -366,10 +367,10 @@ def cmd_search_eval_queries(args) -> int:
         evaluate.write_queries(queries, args.out)
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from None
+    except ImportError_ as exc:  # malformed XML: the file, line and column
+        raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"{exc.strerror}: {exc.filename}") from None
-    except SyntaxError as exc:  # xml.etree.ElementTree.ParseError
-        raise CommandError(f"malformed XML in {args.dir}: {exc}") from None
     _say(f"Wrote {len(queries)} judged queries to {args.out}.")
     return 0
 

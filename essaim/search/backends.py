@@ -11,41 +11,39 @@ from __future__ import annotations
 from django.db import connection
 
 from .query import Term
-from .text import stems, word_stems
+from .text import phrase_forms, prefix_forms, word_stems
 
 ENTRY = "search_searchentry"
 TITLE_WEIGHT = 2.0  # a title word counts this many times a body word
 
 
 class Backend:
-    def any_of(self, clauses: list[list[Term]]) -> str:
+    OR = AND = ""  # the full-text query language's operators
+
+    def _term(self, term: Term) -> str:
         raise NotImplementedError
 
+    def clause(self, clause: list[Term]) -> str:
+        return "(" + self.OR.join(self._term(t) for t in clause) + ")"
+
+    def any_of(self, clauses: list[list[Term]]) -> str:
+        return self.OR.join(self.clause(c) for c in clauses)
+
     def all_of(self, clauses: list[list[Term]]) -> str:
-        raise NotImplementedError
+        return self.AND.join(self.clause(c) for c in clauses)
 
 
 class SQLiteBackend(Backend):
-    """FTS5 (table search_fts, external content on search_searchentry.terms)."""
+    """FTS5 (table search_fts, external content on search_searchentry's title_terms and terms)."""
+
+    OR, AND = " OR ", " AND "
 
     def _term(self, term: Term) -> str:
         if term.kind == "word":
             return "(" + " OR ".join(f'"{s}"' for s in sorted(word_stems(term.words[0]))) + ")"
         if term.kind == "prefix":
-            w = term.words[0]
-            return "(" + " OR ".join(f'"{p}"*' for p in sorted({w, stems(w)[0], stems(w)[1]})) + ")"
-        french = " ".join(stems(w)[0] for w in term.words)
-        english = " ".join(stems(w)[1] for w in term.words)
-        return "(" + " OR ".join(f'"{p}"' for p in sorted({french, english})) + ")"
-
-    def clause(self, clause: list[Term]) -> str:
-        return "(" + " OR ".join(self._term(t) for t in clause) + ")"
-
-    def any_of(self, clauses):
-        return " OR ".join(self.clause(c) for c in clauses)
-
-    def all_of(self, clauses):
-        return " AND ".join(self.clause(c) for c in clauses)
+            return "(" + " OR ".join(f'"{p}"*' for p in sorted(prefix_forms(term.words[0]))) + ")"
+        return "(" + " OR ".join('"' + " ".join(p) + '"' for p in phrase_forms(term.words)) + ")"
 
     def match_extra(self, expression: str) -> dict:
         """Arguments for QuerySet.extra(): join the FTS table and keep the rows matching."""
@@ -86,23 +84,14 @@ class SQLiteBackend(Backend):
 class PostgresBackend(Backend):
     """A generated tsvector column `fts` ('simple' configuration) with a GIN index."""
 
+    OR, AND = " | ", " & "
+
     def _term(self, term: Term) -> str:
         if term.kind == "word":
             return "(" + " | ".join(f"'{s}'" for s in sorted(word_stems(term.words[0]))) + ")"
         if term.kind == "prefix":
-            w = term.words[0]
-            return "(" + " | ".join(f"'{p}':*" for p in sorted({w, stems(w)[0], stems(w)[1]})) + ")"
-        phrases = sorted({tuple(stems(w)[0] for w in term.words), tuple(stems(w)[1] for w in term.words)})
-        return "(" + " | ".join("(" + " <-> ".join(f"'{s}'" for s in p) + ")" for p in phrases) + ")"
-
-    def clause(self, clause: list[Term]) -> str:
-        return "(" + " | ".join(self._term(t) for t in clause) + ")"
-
-    def any_of(self, clauses):
-        return " | ".join(self.clause(c) for c in clauses)
-
-    def all_of(self, clauses):
-        return " & ".join(self.clause(c) for c in clauses)
+            return "(" + " | ".join(f"'{p}':*" for p in sorted(prefix_forms(term.words[0]))) + ")"
+        return "(" + " | ".join("(" + " <-> ".join(f"'{s}'" for s in p) + ")" for p in phrase_forms(term.words)) + ")"
 
     def match_extra(self, expression: str) -> dict:
         return {"tables": [], "where": [f"\"{ENTRY}\".\"fts\" @@ to_tsquery('simple', %s)"], "params": [expression]}

@@ -58,7 +58,7 @@ from . import ranking
 from .backends import backend
 from .models import SearchEntry
 from .query import Query, QueryError, Term
-from .text import WORD_RE, stems, word_stems
+from .text import WORD_RE, prefix_forms, word_stems
 from essaim.core.text import fold
 
 SORTS = ("relevance", "date")
@@ -355,8 +355,7 @@ def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: d
         if 1 < len(query.clauses) <= TIERED_CLAUSES:  # entries with every word, then the rarer words'
             ids = b.best_ids(b.all_of(query.clauses), CANDIDATES, viewer.network_id, types)
             if len(ids) < CANDIDATES:
-                rare = [c for c in query.clauses if scorer.clause_df(c) <= DENSE_MATCHES] or query.clauses
-                ids += b.best_ids(b.any_of(rare), CANDIDATES, viewer.network_id, types)
+                ids += b.best_ids(b.any_of(_rarest(query, scorer)), CANDIDATES, viewer.network_id, types)
         else:
             ids = b.best_ids(b.any_of(clauses), CANDIDATES, viewer.network_id, types)
         rows = _pool_ranked(viewer, query, filters, scorer, ids, visible)
@@ -396,33 +395,43 @@ def _plan(scorer, query: Query, *, strict: bool) -> _Plan:
     dfs = [scorer.clause_df(c) for c in query.clauses]
     if strict or len(query.clauses) <= TIERED_CLAUSES:  # every clause wanted (first): the rarest decides
         return _Plan(dense=min(dfs) > DENSE_MATCHES)
+    if min(dfs) > DENSE_MATCHES:  # a long query of common words only
+        return _Plan(dense=True)
+    # A long query: the candidates are the entries holding its rarest words; an entry with only
+    # its common words would rank below them anyway.
+    rare = _rarest(query, scorer)
+    return _Plan(candidates=rare if len(rare) < len(query.clauses) else None)
+
+
+def _rarest(query: Query, scorer) -> list:
+    """The query's rarest clauses, held by at most DENSE_MATCHES entries in all (at least one)."""
     rare, budget = [], DENSE_MATCHES
-    for df, i in sorted((df, i) for i, df in enumerate(dfs)):  # the rarest clauses, within the budget
+    for df, i in sorted((scorer.clause_df(c), i) for i, c in enumerate(query.clauses)):
         if df > budget and rare:
             break
         rare.append(query.clauses[i])
         budget -= df
-    if min(dfs) > DENSE_MATCHES:  # a long query of common words only
-        return _Plan(dense=True)
-    # A long query: the candidates are the entries holding its rarest words (at most DENSE_MATCHES
-    # entries in all); an entry with only its common words would rank below them anyway.
-    return _Plan(candidates=rare if len(rare) < len(query.clauses) else None)
+    return rare
 
 
 def _full_ranked(viewer, query: Query, filters, plan: _Plan, visible: Q, scorer) -> list:
-    """Every visible match ordered by the database, the best RERANK_WINDOW scored again."""
+    """Every visible match ordered by the database, the best RERANK_WINDOW ranked again."""
     qs = _matching(viewer, query, filters, strict=False, clauses=plan.candidates, visible=visible)
     qs = _scored(viewer, qs, query).order_by("-complete", "-score", "-id")
-    return _reranked(list(qs[:RERANK_WINDOW]), scorer)
+    return _ranked(list(qs[:RERANK_WINDOW]), query, scorer)
 
 
 def _pool_ranked(viewer, query: Query, filters, scorer, ids: list, visible: Q) -> list:
-    """The entries `ids` the viewer may see (and the filters keep), ranked by BM25F × priors;
-    for short queries, those with every clause first."""
+    """The entries `ids` the viewer may see (and the filters keep), ranked."""
     prior_sql, prior_params = _prior(viewer)
     qs = (_matching(viewer, query, filters, strict=False, mode="ids", visible=visible, ids=sorted(set(ids)))
           .extra(select={"prior": prior_sql}, select_params=prior_params))
-    rows = list(qs)
+    return _ranked(list(qs), query, scorer)
+
+
+def _ranked(rows: list, query: Query, scorer) -> list:
+    """BM25F (ranking.py) times the priors (recency, engagement, closeness) computed by the
+    database; for short queries, the entries with every clause first."""
     n = len(query.clauses)
     scorer.compare_titles_among(rows)
     for r in rows:
@@ -430,16 +439,6 @@ def _pool_ranked(viewer, query: Query, filters, scorer, ids: list, visible: Q) -
         r.complete = 1 if n > TIERED_CLAUSES or matched == n else 0
         r.score = text * float(r.prior or 1.0)
     return sorted(rows, key=lambda r: (-r.complete, -r.score, -r.id))
-
-
-def _reranked(rows: list, scorer) -> list:
-    """The candidates scored again with BM25F (ranking.py), times the priors (recency, engagement,
-    closeness) computed by the database."""
-    scorer.compare_titles_among(rows)
-    for r in rows:
-        text, _matched = scorer.score(r.title_terms, r.terms)
-        r.score = text * float(getattr(r, "prior", 1.0) or 1.0)
-    return sorted(rows, key=lambda r: (-int(r.complete or 0), -r.score, -r.id))
 
 
 def _facets(viewer, query: Query, filters, *, strict: bool, plan: _Plan, visible: Q) -> tuple[dict, bool]:
@@ -533,8 +532,7 @@ class _Matcher:
         self.prefixes: set[str] = set()
         for term in terms:
             if term.kind == "prefix":
-                w = term.words[0]
-                self.prefixes.update({w, *stems(w)})
+                self.prefixes.update(prefix_forms(term.words[0]))
             else:
                 for w in term.words:
                     self.stems.update(word_stems(w))

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,15 +77,10 @@ def percentile(values: Sequence[float], p: float) -> float:
 # ------------------------------------------------------------------ the judged query set
 
 
-def _rows(path: Path) -> Iterable[dict]:
-    for _event, elem in ET.iterparse(path, events=("end",)):
-        if elem.tag == "row":
-            yield dict(elem.attrib)
-        elem.clear()
-
-
 def build_queries(directory) -> list[dict]:
     """Judged queries from a dump folder's Posts.xml and PostLinks.xml (see the module docstring)."""
+    from essaim.importer.stackexchange import iter_rows as _rows
+
     directory = Path(directory)
     for name in ("Posts.xml", "PostLinks.xml"):
         if not (directory / name).is_file():

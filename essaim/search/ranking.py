@@ -22,13 +22,12 @@ largest of its terms' document frequencies.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import connection
 
 from .query import Query, Term
-from .text import stems, word_stems
+from .text import phrase_forms, prefix_forms, word_stems
 
 K1 = 1.2
 B = 0.75
@@ -157,13 +156,7 @@ def stats_for(network_id: int, query: Query) -> Stats:
 
 
 def _prefixes(term: Term) -> set[str]:
-    w = term.words[0]
-    return {w, *stems(w)}
-
-
-@lru_cache(maxsize=4096)
-def _phrases(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    return tuple(sorted({tuple(stems(w)[0] for w in words), tuple(stems(w)[1] for w in words)}))
+    return prefix_forms(term.words[0])
 
 
 def _term_tf(tokens: list[str], counts: dict[str, int], term: Term) -> int:
@@ -173,7 +166,7 @@ def _term_tf(tokens: list[str], counts: dict[str, int], term: Term) -> int:
         prefixes = tuple(_prefixes(term))
         return sum(n for t, n in counts.items() if t.startswith(prefixes))
     found = 0
-    for phrase in _phrases(term.words):
+    for phrase in phrase_forms(term.words):
         size = len(phrase)
         if any(counts.get(s, 0) == 0 for s in phrase):
             continue

@@ -96,3 +96,14 @@ def terms_of(*texts: str) -> str:
 def word_stems(word: str) -> set[str]:
     """What a folded query word may match in the terms."""
     return set(stems(word))
+
+
+def prefix_forms(word: str) -> set[str]:
+    """What a folded query prefix ("dévelop*") may start: the word itself and its two stems."""
+    return {word, *stems(word)}
+
+
+@lru_cache(maxsize=4096)
+def phrase_forms(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """The stem sequences a folded phrase may match: in French and in English."""
+    return tuple(sorted({tuple(stems(w)[0] for w in words), tuple(stems(w)[1] for w in words)}))

@@ -149,3 +149,13 @@ def test_eval_errors_are_one_line(imported, tmp_path, capsys):
     assert cli.main(["search", "eval", "--queries", str(tmp_path / "missing.jsonl")]) == 2
     assert cli.main(["search", "eval-queries", str(tmp_path), "--out", str(out)]) == 2
     assert "Posts.xml is missing" in capsys.readouterr().err
+
+
+def test_a_malformed_dump_is_named_with_its_place(tmp_path, capsys):
+    (tmp_path / "Posts.xml").write_text('<posts><row Id="1" PostTypeId="1" Title="a"/><row Id=')
+    (tmp_path / "PostLinks.xml").write_text("<postlinks></postlinks>")
+    out = tmp_path / "queries.jsonl"
+    assert cli.main(["search", "eval-queries", str(tmp_path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Posts.xml is not well-formed XML at line 1, column" in err
+    assert not out.exists()  # nothing written
