@@ -180,6 +180,24 @@ def run_pending(*, limit: int = 100, worker: str | None = None, kinds: list[str]
     return ran
 
 
+def run_batched(kind: str, handle_batch: Callable[[list[Job]], None], *, batch: int = 2_000) -> int:
+    """Run every ready job of `kind` in batches: handle_batch(rows) and their 'done' marks commit
+    together (for work that is cheaper once for many jobs, such as indexing after an import).
+    On error nothing of the batch is kept: its jobs run again, one by one, when their lease ends.
+    Returns how many jobs were done."""
+    done = 0
+    worker = _worker_name()
+    while True:
+        rows = claim(batch, worker=worker, kinds=[kind])
+        if not rows:
+            return done
+        with transaction.atomic():
+            handle_batch(rows)
+            Job.objects.filter(pk__in=[r.pk for r in rows], locked_by=worker).update(
+                state=Job.State.DONE, finished_at=timezone.now(), locked_until=None)
+        done += len(rows)
+
+
 def prune(now=None) -> int:
     """Forget finished jobs after a week and events after a day."""
     from .models import EventLog

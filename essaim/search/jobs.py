@@ -81,27 +81,18 @@ def handle(event_type: str, data: dict) -> None:
     targets.apply()
 
 
-def run_in_bulk(limit: int = 2_000) -> int:
+def run_in_bulk() -> int:
     """Run the queued index jobs in batches, each object indexed once per batch (after an import:
     much faster than one job at a time). Returns the number of jobs done."""
-    from django.db import transaction
-    from django.utils import timezone
+    from essaim.core.jobs import run_batched
 
-    from essaim.core.jobs import Job, claim
-
-    done = 0
-    while True:
-        rows = claim(limit=limit, kinds=["search.index"])
-        if not rows:
-            return done
+    def index(rows) -> None:
         targets = Targets()
         for row in rows:
             targets.add(row.payload.get("type", ""), row.payload.get("data") or {})
-        with transaction.atomic():
-            targets.apply()
-            Job.objects.filter(pk__in=[r.pk for r in rows]).update(
-                state=Job.State.DONE, finished_at=timezone.now(), locked_until=None)
-        done += len(rows)
+        targets.apply()
+
+    return run_batched("search.index", index)
 
 
 @job("search.index")

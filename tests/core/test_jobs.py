@@ -189,3 +189,24 @@ def test_a_worker_killed_mid_job_loses_nothing(tmp_path):
     state, attempts, _by = _python(env, status).split(" ", 2)
     assert state == "done" and attempts == "2"
     assert second.returncode == 0  # a clean stop on SIGTERM
+
+
+def test_jobs_run_in_batches_commit_with_their_effects_or_not_at_all(db):
+    for n in range(5):
+        jobs.enqueue("test.record", {"n": n})
+    seen = []
+
+    def failing(rows):
+        Network.objects.create(name="half a batch", slug="half-a-batch")
+        raise RuntimeError("the batch fails")
+
+    with pytest.raises(RuntimeError):
+        jobs.run_batched("test.record", failing, batch=3)
+    assert not Network.objects.filter(slug="half-a-batch").exists()
+    assert Job.objects.filter(state=Job.State.QUEUED).count() == 5  # leased, to run again
+
+    Job.objects.update(locked_until=None)
+    assert jobs.run_batched("test.record", lambda rows: seen.append(sorted(r.payload["n"] for r in rows)),
+                           batch=3) == 5
+    assert seen == [[0, 1, 2], [3, 4]]
+    assert Job.objects.filter(state=Job.State.DONE).count() == 5
