@@ -3,10 +3,11 @@
 The network is first topped up to N posts and questions (200,000 by default; imported ones count)
 with generated posts in an open community "Bench corpus": French and English text drawn from a
 Zipf vocabulary (real words first, then made-up ones for the long tail), dated over three years,
-written through the bulk action and indexed. Generating is done once: a second run finds the
-posts there. Then a real server answers GET /api/v1/search for concurrent clients over a mix of
-rare, medium and common terms, two-word queries, long natural-language questions and a newest-first
-sort, and the latency per kind of query is reported.
+written through the bulk action and indexed by the jobs it queues, run at once in batches.
+Generating is done once: a second run finds the posts there. Then a real server answers
+GET /api/v1/search for concurrent clients over a mix of rare, medium and common terms, two-word
+queries, long natural-language questions and a newest-first sort, and the latency per kind of
+query is reported.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def ensure_corpus(target: int, *, seed: int = 20261126, say=print) -> dict:
     from essaim.stream import actions as stream
     from essaim.stream.models import Post
 
-    from . import indexing
+    from .jobs import run_in_bulk
 
     network = Network.objects.order_by("id").first()
     if network is None:
@@ -105,8 +106,8 @@ def ensure_corpus(target: int, *, seed: int = 20261126, say=print) -> dict:
             n = min(10_000, missing - made)
             batch = [(body(rng, words, cum), now - timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60)))
                      for _ in range(n)]
-            ids = stream.do_bulk_create_posts(admin, batch, community=community)
-            indexing.index_objects("post", ids)
+            stream.do_bulk_create_posts(admin, batch, community=community)
+            run_in_bulk()  # index them now, in batches
             made += n
             say(f"  generated {existing + made:,} / {target:,} posts ({time.perf_counter() - started:.0f} s)")
     return {"existing": existing, "generated": missing, "seconds": time.perf_counter() - started,

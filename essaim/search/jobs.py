@@ -35,6 +35,8 @@ class Targets:
         post_id = _int(data.get("post_id"))
         if event_type in (stream_events.POST_CREATED, stream_events.POST_UPDATED):
             self.ids["post"].add(post_id)
+        elif event_type == stream_events.POSTS_BULK_CREATED:
+            self.ids["post"].update(filter(None, (_int(i) for i in data.get("post_ids") or ())))
         elif event_type == stream_events.POST_DELETED:
             self.deleted_posts.add(post_id)
         elif event_type.startswith("comment.") or event_type == stream_events.REACTIONS_CHANGED:
@@ -112,6 +114,7 @@ def queue_person(user) -> None:
 
 
 run_job_on(stream_events.POST_CREATED, stream_events.POST_UPDATED, stream_events.POST_DELETED,
+           stream_events.POSTS_BULK_CREATED,
            stream_events.COMMENT_CREATED, stream_events.COMMENT_UPDATED, stream_events.COMMENT_DELETED,
            stream_events.REACTIONS_CHANGED, community_events.COMMUNITY_UPDATED, community_events.MEMBERSHIP_CHANGED,
            job="search.index")

@@ -7,6 +7,7 @@ COMMENT_CREATED = "comment.created"
 COMMENT_UPDATED = "comment.updated"
 COMMENT_DELETED = "comment.deleted"
 REACTIONS_CHANGED = "reaction.changed"
+POSTS_BULK_CREATED = "posts.bulk_created"  # data: {"post_ids": [...]}
 
 
 def _readers(event, user_ids):
@@ -24,3 +25,4 @@ def _former_readers(event, user_ids):
 declare(POST_CREATED, POST_UPDATED, COMMENT_CREATED, COMMENT_UPDATED, COMMENT_DELETED, REACTIONS_CHANGED,
         audience=_readers)
 declare(POST_DELETED, audience=_former_readers)
+declare(POSTS_BULK_CREATED, audience=lambda event, user_ids: set())  # jobs react; no page shows it live

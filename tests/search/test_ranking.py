@@ -183,3 +183,12 @@ def test_answers_and_comments_match_their_own_words_not_their_questions_title(wo
     assert {(r.type, r.id) for r in search(world.member, "redémarrez").results} == {("answer", answer.id)}
     [hit] = search(world.member, "souci").results
     assert (hit.type, hit.id, hit.title) == ("comment", comment.id, "Imprimante du troisième étage")  # shown
+
+
+def test_posts_written_in_bulk_are_indexed_by_the_jobs_they_queue(world, indexed):
+    ids = stream.do_bulk_create_posts(world.member, [(f"lot groupé {i}", None) for i in range(3)],
+                                      community=world.open)
+    assert search(world.member, "groupé").results == []  # not before the jobs run
+    indexed()
+    assert {r.id for r in search(world.member, "groupé").results} == set(ids)
+    assert search(world.outsider, "groupé").results  # an open community
