@@ -293,7 +293,7 @@ def cmd_import_stackexchange(args) -> int:
         raise CommandError("there is no network yet: run `essaim createadmin` first.")
     try:
         report = import_stackexchange(args.dir, network=network, community_name=args.community,
-                                      visibility=args.visibility)
+                                      visibility=args.visibility, until=args.until)
     except ImportError_ as exc:
         raise CommandError(f"{exc} (nothing of the batch in progress was imported; "
                            f"run the command again once fixed to resume)") from None
@@ -328,6 +328,55 @@ def cmd_search_reindex(args) -> int:
     counts = indexing.reindex_all(only=args.only or None, say=_say)
     _say(f"Search index rebuilt: {sum(counts.values())} entries.")
     return 0
+
+
+def cmd_experts_rebuild(args) -> int:
+    from essaim.experts.jobs import rebuild_all
+
+    _require_migrated()
+    done = rebuild_all(say=_say)
+    _say(f"Expertise summarised for {done:,} people.")
+    return 0
+
+
+def cmd_experts_eval(args) -> int:
+    import json
+    from dataclasses import asdict
+
+    from essaim.experts import evaluate
+    from essaim.importer.stackexchange import ImportError_
+
+    _require_migrated()
+    try:
+        results = evaluate.evaluate(args.dump, share=args.test_share, say=_warn if args.json else _say,
+                                    keep=args.keep, limit_questions=args.questions)
+    except (ImportError_, ValueError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    if args.json:
+        _say(json.dumps([asdict(r) for r in results], indent=2))
+    else:
+        _say(evaluate.table(results))
+    return 0
+
+
+def _until(value: str):
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _share(value: str) -> float:
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0.05 <= share <= 0.5:
+        raise argparse.ArgumentTypeError("the test share is between 0.05 and 0.5")
+    return share
 
 
 def cmd_search_eval(args) -> int:
@@ -707,7 +756,26 @@ def build_parser() -> argparse.ArgumentParser:
                                help="the community to import into (created when missing)")
     stackexchange.add_argument("--visibility", choices=["open", "private", "secret"],
                                help="of the community when it is created (default open)")
+    stackexchange.add_argument("--until", type=_until, metavar="DATE",
+                               help="import the site as it was at this date (UTC): nothing created from then on, "
+                                    "scores from the votes cast before, answers accepted before")
     stackexchange.set_defaults(func=cmd_import_stackexchange)
+
+    experts = commands.add_parser("experts", help="expert finding").add_subparsers(
+        dest="experts_command", metavar="ACTION", required=True)
+    experts_rebuild = experts.add_parser("rebuild", help="summarise everyone's contributions again (in batches)")
+    experts_rebuild.set_defaults(func=cmd_experts_rebuild)
+    experts_eval = experts.add_parser("eval", help="measure expert finding on a StackExchange dump (MAP, MRR, P@5 "
+                                                   "against the most-answers and plain Model 2 baselines)")
+    experts_eval.add_argument("--dump", required=True, metavar="DIR", help="the dump's folder")
+    experts_eval.add_argument("--test-share", type=_share, default=0.2, metavar="F",
+                              help="the newest share of the questions used as the test (default 0.2)")
+    experts_eval.add_argument("--questions", type=_between(1, 100_000), metavar="N",
+                              help="use only the first N test questions")
+    experts_eval.add_argument("--keep", action="store_true",
+                              help="keep the throwaway network the history was imported into")
+    experts_eval.add_argument("--json", action="store_true", help="print the figures as JSON")
+    experts_eval.set_defaults(func=cmd_experts_eval)
 
     search = commands.add_parser("search", help="the search index").add_subparsers(
         dest="search_command", metavar="ACTION", required=True)

@@ -183,6 +183,7 @@ INSTALLED_APPS = [
     "essaim.messaging",
     "essaim.questions",
     "essaim.search",
+    "essaim.experts",
     "essaim.importer",
     "essaim.mail",
 ]

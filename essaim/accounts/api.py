@@ -35,6 +35,7 @@ class DirectoryQuery(PageQuery):
     organization: str = Field("", max_length=120)
     skill: str = Field("", max_length=60)
     location: str = Field("", max_length=120)
+    area: str = Field("", max_length=60, description="An expertise area (a topic or word), inferred from activity")
 
 
 class FollowOut(Schema):
@@ -60,7 +61,8 @@ def update_me(request, payload: ProfileIn):
 def list_users(request, filters: Query[DirectoryQuery]):
     return paged(queries.directory(request.auth, q=filters.q, department=filters.department,
                                    organization=filters.organization, skill=filters.skill,
-                                   location=filters.location, cursor=filters.cursor, limit=filters.limit))
+                                   location=filters.location, area=filters.area, cursor=filters.cursor,
+                                   limit=filters.limit))
 
 
 @router.get("/users/{user_id}", response=responses(200, PersonDetailOut), summary="A person's profile")

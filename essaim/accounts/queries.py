@@ -13,13 +13,14 @@ MAX_QUERY = 200
 
 
 def directory(viewer, *, q: str = "", department: str = "", organization: str = "", skill: str = "",
-              location: str = "", cursor: str | None = None, limit: int | None = None) -> Page:
+              location: str = "", area: str = "", cursor: str | None = None, limit: int | None = None) -> Page:
     """The people directory: active people the viewer may see, by name (ignoring case and accents)
     then id.
 
     q matches the display name (ignoring case and accents) or handle anywhere, or the e-mail
     address from its start; the filters match department, organization and skill exactly (ignoring case) and the
-    location anywhere."""
+    location anywhere; `area` keeps people with this expertise area (inferred from what they did in
+    places the viewer may read, and not hidden by them)."""
     qs = User.objects.visible_to(viewer).select_related("organization").prefetch_related("skills")
     q = (q or "").strip()[:MAX_QUERY]
     if q:
@@ -32,6 +33,10 @@ def directory(viewer, *, q: str = "", department: str = "", organization: str = 
         qs = qs.filter(skills__name=skill)
     if location := (location or "").strip():
         qs = qs.filter(location__icontains=location)
+    if area := (area or "").strip():
+        from essaim.experts.queries import people_with_area
+
+        qs = qs.filter(id__in=people_with_area(viewer, area))
     return paginate_by_name(qs, cursor=cursor, limit=limit, field="sort_name")
 
 

@@ -222,7 +222,7 @@ def fit_body(body: str, report: Report, source_id: str) -> str:
 class StackExchangeImporter:
     def __init__(self, directory, *, network, community_name: str, visibility: str | None = None,
                  batch_size: int = BATCH_SIZE, progress="stderr",
-                 after_batch: Callable[[str, int], None] | None = None):
+                 after_batch: Callable[[str, int], None] | None = None, until=None):
         self.dir = Path(directory)
         self.network = network
         self.community_name = (community_name or "").strip()
@@ -235,6 +235,11 @@ class StackExchangeImporter:
         self.report = Report(site=self.site)
         self.totals: dict[str, int] = {}
         self._anonymous = None
+        # The site as it was at this moment (an aware datetime): nothing created from then on is
+        # imported, scores count the votes cast before, answers are accepted only if accepted before.
+        self.until = until
+        self._scores: dict[str, int] | None = None
+        self._accepted_before: set[str] | None = None
 
     # ------------------------------------------------------------ set-up
 
@@ -259,7 +264,7 @@ class StackExchangeImporter:
             if not path.is_file():
                 continue
             count = 0
-            for row in iter_rows(path):
+            for row in self._as_of(name, iter_rows(path), count=True):
                 count += 1
                 if name == "Posts.xml" and row.get("PostTypeId") in ("1", "2") and row.get("OwnerUserId"):
                     authors.add(row["OwnerUserId"])
@@ -363,7 +368,7 @@ class StackExchangeImporter:
             return
         progress = Progress(self.progress, label, self.totals.get(file, 0))
         done = 0
-        for batch in batches(rows if rows is not None else iter_rows(path), self.batch_size):
+        for batch in batches(rows if rows is not None else self._as_of(file, iter_rows(path)), self.batch_size):
             with transaction.atomic():
                 handle(batch)
             done += len(batch)
@@ -371,6 +376,51 @@ class StackExchangeImporter:
             if self.after_batch is not None:
                 self.after_batch(label, done)
         progress.update(done, final=True)
+
+    def _votes_until(self) -> None:
+        """Scores and acceptances as of `until`, from Votes.xml (up 2, down 3, accepted 1)."""
+        scores: dict[str, int] = {}
+        accepted: set[str] = set()
+        any_acceptance = False
+        path = self.dir / "Votes.xml"
+        if path.is_file():
+            for row in iter_rows(path):
+                kind, post = row.get("VoteTypeId"), row.get("PostId") or ""
+                any_acceptance = any_acceptance or kind == "1"
+                when = parse_date(row.get("CreationDate"))
+                if when is None or when >= self.until:
+                    continue
+                if kind == "2":
+                    scores[post] = scores.get(post, 0) + 1
+                elif kind == "3":
+                    scores[post] = scores.get(post, 0) - 1
+                elif kind == "1":
+                    accepted.add(post)
+        self._scores = scores if path.is_file() else None
+        self._accepted_before = accepted if any_acceptance else None
+
+    def _as_of(self, file: str, rows: Iterator[dict], *, count: bool = False) -> Iterator[dict]:
+        """The rows of `file` as the site was at `until` (all of them without it); `count`: note
+        the rows left out in the report (once, while scanning)."""
+        if self.until is None or file not in ("Posts.xml", "Comments.xml", "PostLinks.xml"):
+            yield from rows
+            return
+        if file == "Posts.xml" and self._scores is None:
+            self._votes_until()
+        for row in rows:
+            when = parse_date(row.get("CreationDate"))
+            if when is not None and when >= self.until:
+                if count:
+                    self.report.skip("rows created on or after --until")
+                continue
+            if file == "Posts.xml":
+                row = dict(row)
+                if self._scores is not None:
+                    row["Score"] = str(self._scores.get(row.get("Id", ""), 0))
+                if row.get("AcceptedAnswerId") and self._accepted_before is not None \
+                        and row["AcceptedAnswerId"] not in self._accepted_before:
+                    row.pop("AcceptedAnswerId")
+            yield row
 
     def _try(self, reason_prefix: str, row_id: str, action: Callable, /, *args, **kwargs):
         """The action's result, or None when it refuses (counted as skipped with its reason)."""
@@ -574,10 +624,14 @@ def _int(value) -> int:
 
 
 def run_search_jobs() -> int:
-    """Index what the import queued for search, now, in batches (each object once)."""
+    """Index what the import queued for search, now, in batches (each object once), then
+    summarise the imported people's expertise (each person once)."""
+    from essaim.experts.jobs import run_in_bulk as summarise
     from essaim.search.jobs import run_in_bulk
 
-    return run_in_bulk()
+    indexed = run_in_bulk()
+    summarise()
+    return indexed
 
 
 def import_stackexchange(directory, *, network, community_name: str, visibility: str | None = None,

@@ -25,8 +25,8 @@ MAX_IDS = 1000
 
 
 class NotificationOut(Identified):
-    kind: str = Field(description="mention, comment, reply, reaction, join_request, invitation, request_approved "
-                                   "or community_post")
+    kind: str = Field(description="mention, comment, reply, reaction, join_request, invitation, request_approved, "
+                                   "message, community_post, answer, answer_accepted or question_routed")
     actor: PersonRef | None
     post_id: str | None
     comment_id: str | None

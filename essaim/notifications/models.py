@@ -22,6 +22,7 @@ class Kind(models.TextChoices):
     COMMUNITY_POST = "community_post", _("Posted in a community you follow closely")
     ANSWER = "answer", _("Answered your question")
     ANSWER_ACCEPTED = "answer_accepted", _("Accepted your answer")
+    QUESTION_ROUTED = "question_routed", _("Asked you to answer a question")
 
 
 class Notification(models.Model):
@@ -72,13 +73,14 @@ class CommunityLevel(models.TextChoices):
 
 # What needs attention soon goes by e-mail if still unread after the delay; the rest waits for the digest.
 DEFAULT_CHANNELS = {kind: Channel.DIGEST for kind in Kind.values} | {Kind.MENTION: Channel.EMAIL,
-                                                                       Kind.MESSAGE: Channel.EMAIL}
+                                                                       Kind.MESSAGE: Channel.EMAIL,
+                                                                       Kind.QUESTION_ROUTED: Channel.EMAIL}
 DEFAULT_EMAIL_DELAY = 10  # minutes
 MAX_EMAIL_DELAY = 24 * 60
 DEFAULT_LEVEL = CommunityLevel.MENTIONS
 # Kinds about a post (its community's level applies), and those a muted thread silences.
 POST_KINDS = frozenset({Kind.MENTION, Kind.COMMENT, Kind.REPLY, Kind.REACTION, Kind.COMMUNITY_POST, Kind.ANSWER,
-                        Kind.ANSWER_ACCEPTED})
+                        Kind.ANSWER_ACCEPTED, Kind.QUESTION_ROUTED})
 THREAD_KINDS = frozenset({Kind.COMMENT, Kind.REPLY, Kind.REACTION})
 
 

@@ -57,6 +57,8 @@ def describe(notification: Notification) -> str:
         return _("%(actor)s answered your question") % {"actor": actor}
     if kind == Kind.ANSWER_ACCEPTED:
         return _("%(actor)s accepted your answer") % {"actor": actor}
+    if kind == Kind.QUESTION_ROUTED:
+        return _("%(actor)s asked you to answer a question") % {"actor": actor}
     if kind == Kind.COMMUNITY_POST and community:
         return _("%(actor)s posted in %(community)s") % {"actor": actor, "community": community}
     return str(Kind(kind).label) if kind in Kind.values else actor

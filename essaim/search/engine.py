@@ -470,6 +470,52 @@ def _facets(viewer, query: Query, filters, *, strict: bool, plan: _Plan, visible
     return {"type": tally(t for t, _c in by_type), "community": tally(c for _t, c in by_community)}, exact
 
 
+CONTENT_TYPES = ("post", "question", "comment", "answer")
+
+
+def best_documents(viewer, query: Query, *, types=CONTENT_TYPES, community_ids=(), limit: int = CANDIDATES) -> list:
+    """The contributions (posts, questions, comments, answers) the viewer may open that match
+    `query` best, as index entries with `text_score` (BM25F) and `matched` (clauses found), best
+    first: at most `limit`, found like a search's candidates (the index's own relevance, the
+    rarest clauses of a long query; the latest matches for very common words) then checked by
+    the same visibility filter as every search. When too few of the best are visible (most of
+    them in places the viewer cannot open) or `community_ids` restricts the places, every visible
+    match is ordered by the database instead. For expert finding (experts/ranking.py)."""
+    if not is_member_of_network(viewer) or not query.has_text:
+        return []
+    types = sorted(set(types))
+    scorer = ranking.Scorer(query, ranking.stats_for(viewer.network_id, query))
+    plan = _plan(scorer, query, strict=False)
+    b = backend()
+    visible = visibility_filter(viewer)
+    filters = {"type": Q(type__in=types)}
+    if community_ids:
+        filters["community"] = Q(community_id__in=list(community_ids))
+    fields = ("id", "type", "object_id", "post_id", "community_id", "author_id", "title", "title_terms", "terms",
+              "created_at", "engagement")
+    rows: list = []
+    if plan.dense:
+        ids = b.newest_ids(b.any_of(query.clauses), DENSE_IDS, viewer.network_id)
+        rows = list(_matching(viewer, query, filters, strict=False, mode="ids", ids=sorted(set(ids)),
+                              visible=visible).only(*fields))
+    else:
+        clauses = plan.candidates or query.clauses
+        ids = [] if community_ids else b.best_ids(b.any_of(clauses), limit, viewer.network_id, types)
+        if ids:
+            rows = list(_matching(viewer, query, filters, strict=False, mode="ids", ids=sorted(set(ids)),
+                                  visible=visible).only(*fields))
+        if community_ids or (len(rows) < limit // 2 and len(set(ids)) >= limit):
+            rel_sql, rel_params = b.relevance(b.any_of(clauses))
+            qs = (_matching(viewer, query, filters, strict=False, clauses=clauses, visible=visible).only(*fields)
+                  .extra(select={"rel": rel_sql}, select_params=rel_params).order_by("-rel", "-id"))
+            rows = list(qs[:limit])
+    scorer.compare_titles_among(rows)
+    for r in rows:
+        r.text_score, r.matched = scorer.score(r.title_terms, r.terms)
+    rows.sort(key=lambda r: (-r.text_score, -r.id))
+    return rows[:limit]
+
+
 def similar_questions(viewer, text: str, limit: int = 5) -> list[SearchResult]:
     """Questions the viewer may read that look like `text` (a title being typed, a question body)."""
     if not is_member_of_network(viewer):

@@ -14,16 +14,23 @@ from essaim.core.errors import NotFound
 from .models import Comment, Post
 
 
+def readable_place_q(viewer, prefix: str = "") -> Q:
+    """The places (a community, or none: All company and profiles) whose content the viewer may
+    read, as a Q over anything with a `community` relation (after `prefix`)."""
+    if not is_member_of_network(viewer):
+        return Q(pk__in=[])
+    return (Q(**{f"{prefix}community__isnull": True})
+            | Q(**{f"{prefix}community__visibility": Visibility.OPEN})
+            | Q(**{f"{prefix}community_id__in": community_access.member_community_ids(viewer)}))
+
+
 def readable_post_q(viewer, prefix: str = "") -> Q:
     """The posts the viewer may read, as a Q over a post (prefix "") or over a relation to one
     (prefix "post__": a join, e.g. from a search entry). The one definition behind both."""
     if not is_member_of_network(viewer):
         return Q(pk__in=[])
-    return Q(**{f"{prefix}network_id": viewer.network_id, f"{prefix}deleted_at__isnull": True}) & (
-        Q(**{f"{prefix}community__isnull": True})
-        | Q(**{f"{prefix}community__visibility": Visibility.OPEN})
-        | Q(**{f"{prefix}community_id__in": community_access.member_community_ids(viewer)})
-    )
+    return Q(**{f"{prefix}network_id": viewer.network_id, f"{prefix}deleted_at__isnull": True}) & readable_place_q(
+        viewer, prefix)
 
 
 def posts_visible_to(qs, viewer):

@@ -46,11 +46,14 @@ ROUTES = [
     ("post", "questions/{question}/duplicate_of"), ("post", "questions/{question}/comments"),
     ("get", "communities/{community}/questions"), ("post", "answers/{answer}/accept"),
     ("post", "answers/{answer}/vote"), ("post", "answers/{answer}/comments"),
+    ("get", "experts"), ("get", "users/{user}/expertise"), ("post", "users/{user}/skills/{skill}/endorsement"),
+    ("delete", "users/{user}/skills/{skill}/endorsement"), ("put", "me/expertise/hidden"), ("get", "me/routing"),
+    ("put", "me/routing"), ("get", "questions/{question}/experts"), ("post", "questions/{question}/route"),
 ]
 
 _PLACEHOLDERS = {"{user}": "{user_id}", "{community}": "{community_id}", "{request}": "{request_id}",
                  "{post}": "{post_id}", "{comment}": "{comment_id}", "{topic}": "{name}", "{kind}": "{kind}",
-                 "{conversation}": "{conversation_id}", "{question}": "{question_id}", "{answer}": "{answer_id}"}
+                 "{conversation}": "{conversation_id}", "{question}": "{question_id}", "{answer}": "{answer_id}", "{skill}": "{skill}"}
 
 
 def _documented(path: str) -> str:
@@ -77,7 +80,7 @@ def filled(world, make_post):
                 .replace("{request}", str(join_request.id)).replace("{post}", str(post.id))
                 .replace("{comment}", str(comment.id)).replace("{topic}", "news").replace("{kind}", "like")
                 .replace("{conversation}", "1").replace("{question}", str(question.id))
-                .replace("{answer}", str(answer.id)))
+                .replace("{answer}", str(answer.id)).replace("{skill}", "python"))
 
     return fill
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 DEFAULTS = {"channels": {"mention": "email", "comment": "digest", "reply": "digest", "reaction": "digest",
                          "join_request": "digest", "invitation": "digest", "request_approved": "digest",
                          "message": "email", "community_post": "digest", "answer": "digest",
-                         "answer_accepted": "digest"},
+                         "answer_accepted": "digest", "question_routed": "email"},
             "email_delay_minutes": 10, "digest": "daily"}
 
 

@@ -41,7 +41,7 @@ def test_defaults_are_implicit_and_respect_attention(world):
     assert prefs.channels == {"mention": "email", "message": "email", "comment": "digest", "reply": "digest",
                               "reaction": "digest", "join_request": "digest", "invitation": "digest",
                               "request_approved": "digest", "community_post": "digest", "answer": "digest",
-                              "answer_accepted": "digest"}
+                              "answer_accepted": "digest", "question_routed": "email"}
     assert (prefs.email_delay_minutes, prefs.digest, prefs.last_digest_at) == (10, "daily", None)
     post = stream.do_create_post(world.owner, "Hi @member", community=world.open)
     stream.do_create_comment(post, world.member, "Thanks")
