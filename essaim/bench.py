@@ -8,6 +8,8 @@
   (essaim.core.bench_events).
 - search (only with --only search): search API latency over rare, medium and common terms once the
   network holds --corpus posts (generated to top it up: essaim.search.bench)
+- experts (only with --only experts): expert-finding API latency once the network holds --people
+  people and --corpus All company posts written by them (essaim.experts.bench)
 - digest (only with --only digest): the digest e-mails of N people (--people) in a throwaway
   network, through an SMTP sink on a free loopback port (essaim.notifications.bench).
 """
@@ -166,6 +168,37 @@ def drive(port: int, paths: list, headers: dict, concurrency: int) -> tuple[dict
     return latencies, errors, time.perf_counter() - started
 
 
+def latency_summary(values: list[float]) -> dict:
+    """Request count and p50/p95/p99/mean in milliseconds of latencies in seconds."""
+    values = sorted(values)
+    pct = lambda p: values[min(len(values) - 1, int(p * len(values)))] * 1000 if values else float("nan")  # noqa: E731
+    return {"requests": len(values), "p50_ms": pct(0.5), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+            "mean_ms": statistics.fmean(values) * 1000 if values else float("nan")}
+
+
+def drive_api(warmup: list[str], mix: list[tuple[str, str]], headers: dict, *, concurrency: int,
+              workers: int = 1) -> dict:
+    """Start a real server, warm it with the `warmup` paths, then GET the (kind, path) `mix` from
+    `concurrency` clients: {"all": summary, "by_kind": {kind: summary}, "throughput_rps", "errors",
+    "first_error"}."""
+    port = _free_port()
+    server = start_server(port, "--workers", str(workers))
+    try:
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for path in warmup:
+            timed_get(warm, path, headers)
+        warm.close()
+        latencies, errors, elapsed = drive(port, mix, headers, concurrency)
+        if errors:
+            errors[0] += "\n  server log: " + server_log(server).replace("\n", "\n  ")
+    finally:
+        stop_server(server)
+    every = [v for vs in latencies.values() for v in vs]
+    return {"errors": len(errors), "first_error": errors[0] if errors else None,
+            "throughput_rps": len(every) / elapsed if elapsed else 0.0, "all": latency_summary(every),
+            "by_kind": {k: latency_summary(v) for k, v in sorted(latencies.items())}}
+
+
 def stop_server(server: subprocess.Popen) -> None:
     server.terminate()
     try:
@@ -202,16 +235,27 @@ def measure_feed(concurrency: int = 50, requests: int = 1000, warmup: int = 50, 
             "first_error": errors[0] if errors else None}
 
 
+def _print_api(title: str, s: dict) -> None:
+    print(f"{title}, {s['workers']} server process(es), {s['concurrency']} concurrent clients, {s['errors']} errors, "
+          f"{s['throughput_rps']:.0f} req/s:")
+    for kind, r in [("all", s["all"]), *s["by_kind"].items()]:
+        print(f"  {kind:<14} {r['requests']:>5} requests  p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
+              f"p99 {r['p99_ms']:7.1f} ms")
+    if s["first_error"]:
+        print(f"  first error: {s['first_error']}")
+
+
 def run(concurrency: int, requests: int, only: str | None = None, as_json: bool = False, workers: int = 1,
         wsgi: bool = False,
-        people: int = 1000, clients: int = 50, posts: int = 200, rate: float = 0.0, corpus: int = 200_000) -> int:
+        people: int | None = None, clients: int = 50, posts: int = 200, rate: float = 0.0,
+        corpus: int = 200_000) -> int:
     from django.db import connection
 
     results: dict = {"database": connection.vendor}
     if only == "digest":  # builds its own throwaway network: only when asked for
         from essaim.notifications.bench import bench_digest
 
-        results["digest"] = bench_digest(people=people)
+        results["digest"] = bench_digest(people=min(people or 1000, 100_000))
     if only == "events":  # writes (then removes) posts: only when asked for
         from essaim.core.bench_events import measure_events
 
@@ -221,6 +265,12 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
 
         results["search"] = measure_search(corpus=corpus, concurrency=min(concurrency, 50), requests=requests,
                                            workers=workers, say=lambda m: print(m, file=sys.stderr))
+    if only == "experts":  # tops the network up to `people` people and `corpus` posts by them
+        from essaim.experts.bench import measure_experts
+
+        results["experts"] = measure_experts(people=people or 200_000, corpus=corpus,
+                                             concurrency=min(concurrency, 50), requests=requests, workers=workers,
+                                             say=lambda m: print(m, file=sys.stderr))
     if only in (None, "queries"):
         results["queries"] = [{"feed": n, "queries_1_post": a, "queries_20_posts": b} for n, a, b in measure_queries()]
     if only in (None, "feed"):
@@ -248,14 +298,10 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
             print(f"  first error: {e['first_error']}")
     if "search" in results:
         s = results["search"]
-        print(f"search API over {s['posts']:,} posts ({s['generated']:,} generated now), {s['workers']} server "
-              f"process(es), {s['concurrency']} concurrent clients, {s['errors']} errors, "
-              f"{s['throughput_rps']:.0f} req/s:")
-        for kind, r in [("all", s["all"]), *s["by_kind"].items()]:
-            print(f"  {kind:<14} {r['requests']:>5} requests  p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
-                  f"p99 {r['p99_ms']:7.1f} ms")
-        if s["first_error"]:
-            print(f"  first error: {s['first_error']}")
+        _print_api(f"search API over {s['posts']:,} posts ({s['generated']:,} generated now)", s)
+    if "experts" in results:
+        s = results["experts"]
+        _print_api(f"experts API over {s['people']:,} people and {s['posts']:,} All company posts", s)
     if "feed" in results:
         f = results["feed"]
         print(f"home feed API, {f['server']}, {f['workers']} server process(es), {f['concurrency']} concurrent clients, "

@@ -714,19 +714,20 @@ def build_parser() -> argparse.ArgumentParser:
                                              "(on the demo network)")
     bench.add_argument("--concurrency", type=_positive, default=50, help="concurrent clients (default 50)")
     bench.add_argument("--requests", type=_between(1, 100_000), default=1000, help="requests in all (default 1000)")
-    bench.add_argument("--only", choices=["queries", "feed", "digest", "events", "search"],
-                       help="run one measure (digest, events and search: only with --only)")
+    bench.add_argument("--only", choices=["queries", "feed", "digest", "events", "search", "experts"],
+                       help="run one measure (digest, events, search and experts: only with --only)")
     bench.add_argument("--corpus", type=_between(1, 5_000_000), default=200_000,
-                       help="posts the network holds for the search measure, generated when missing "
-                            "(default 200,000)")
+                       help="posts the network holds for the search measure (all posts) or the experts measure "
+                            "(All company posts by generated people), generated when missing (default 200,000)")
     bench.add_argument("--clients", type=_between(1, 5000), default=50,
                        help="open event streams in the events measure (default 50)")
     bench.add_argument("--posts", type=_between(1, 100_000), default=200,
                        help="posts written in the events measure (default 200)")
     bench.add_argument("--rate", type=float, default=0.0,
                        help="posts per second in the events measure (default 0: as fast as possible)")
-    bench.add_argument("--people", type=_between(1, 100_000), default=1000,
-                       help="people in the digest measure (default 1000)")
+    bench.add_argument("--people", type=_between(1, 1_000_000),
+                       help="people in the digest measure (default 1,000), or the network holds for the experts "
+                            "measure, generated when missing (default 200,000)")
     bench.add_argument("--json", action="store_true", help="print the results as JSON")
     bench.add_argument("--workers", type=_positive, default=1, help="server processes to measure (default 1)")
     bench.add_argument("--wsgi", action="store_true", help="measure the feed under `essaim serve --wsgi` (gunicorn)")

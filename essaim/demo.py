@@ -770,6 +770,25 @@ class _Loader:
             if duplicate is not None:
                 questions.do_mark_duplicate(question, made[duplicate], acting_user=self.person(asker))
 
+    def create_expertise(self) -> None:
+        """Colleagues endorse each other's skills; two people accept questions, and the unanswered
+        question about the sales template is put to one of them."""
+        from essaim.experts import actions as experts
+        from essaim.stream.models import Post
+
+        rng = random.Random(SEED + 11)
+        staff = [u for u in self.staff() if u.id != self.admin.id]
+        for person in staff[:16]:
+            skills = [s.name for s in person.skills.all()]
+            if not skills:
+                continue
+            for colleague in rng.sample([u for u in staff if u.id != person.id], rng.randint(1, 3)):
+                experts.do_endorse(person, rng.choice(skills), acting_user=colleague)
+        for key in ("hugo.lambert", "marie-eve.bouchard"):
+            experts.do_set_routing(self.person(key), acting_user=self.person(key), accepts_questions=True)
+        question = Post.objects.get(network=self.network, kind="question", title__startswith="Où trouver le modèle")
+        experts.do_route_question(question, [self.person("hugo.lambert").id], acting_user=question.author)
+
     def set_notification_levels(self) -> None:
         """A few people hear of every post in one of their communities (before the posts exist)."""
         for space, community in list(self.spaces.values())[:3]:
@@ -838,6 +857,7 @@ def load(network) -> dict[str, int]:
     loader.create_conversations(written)
     loader.create_direct_messages()
     loader.create_questions()
+    loader.create_expertise()
     loader.run_fan_out()
     loader.settle_notifications()
     return loader.counts

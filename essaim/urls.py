@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("essaim.messaging.urls")),
     path("", include("essaim.questions.urls")),
     path("", include("essaim.search.urls")),
+    path("", include("essaim.experts.urls")),
     path("", include("essaim.stream.urls")),
     # Uploaded files (avatars) from the local media folder; object storage serves its own.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),

@@ -424,3 +424,32 @@ def do_create_placeholder_user(network: Network, *, display_name: str, source: s
     user.save(update_fields=["handle"])
     _search_reindex(user)  # found in search like anyone
     return user
+
+
+def do_bulk_create_people(network: Network, people: list[tuple[str, str]]) -> list[int]:
+    """Many people at once (generated data for measurements): (display name, handle) pairs, with
+    no usable password and an address that cannot receive mail, written in one statement per
+    1,000 with their handles claimed; the search index learns of them through one job per
+    1,000. A handle already taken refuses the whole batch (nothing written). Returns the ids."""
+    from essaim.search.jobs import queue_people
+
+    ids: list[int] = []
+    for start in range(0, len(people), 1000):
+        chunk = people[start:start + 1000]
+        handles = [names.validate_name(h) for _n, h in chunk]
+        if len(set(handles)) != len(handles) or Name.objects.filter(network=network, name__in=handles).exists():
+            raise Conflict(_("This handle is taken."), code="handle_taken")
+        rows = []
+        for (display, _h), handle in zip(chunk, handles):
+            display = " ".join((display or "").split())[:120] or handle
+            user = User(network=network, email=f"{handle}@people.invalid", display_name=display,
+                        sort_name=text.fold(display)[:120], handle=handle)
+            user.set_unusable_password()
+            rows.append(user)
+        with transaction.atomic():
+            made = User.objects.bulk_create(rows)
+            Name.objects.bulk_create([Name(network=network, name=u.handle, kind=Name.Kind.USER, object_id=u.id)
+                                      for u in made])
+            queue_people(network.id, [u.id for u in made])
+        ids.extend(u.id for u in made)
+    return ids

@@ -71,6 +71,8 @@ class DirectoryForm(PageForm):
     organization = forms.CharField(label=_("Organization"), max_length=120, required=False)
     skill = forms.CharField(label=_("Skill"), max_length=60, required=False)
     location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    area = forms.CharField(label=_("Expertise area"), max_length=60, required=False,
+                           widget=forms.TextInput(attrs={"list": "areas"}))
 
 
 LANGUAGE_CHOICES = [("", _("Browser default")), ("en", "English"), ("fr", "Français")]

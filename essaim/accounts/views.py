@@ -23,6 +23,8 @@ from essaim.core import activity
 from essaim.core.errors import Conflict, EssaimError, InvalidInput
 from essaim.core.http import safe_next, safe_url
 from essaim.core.pagination import paginate
+from essaim.experts import queries as expert_queries
+from essaim.experts.access import can_endorse
 
 from . import actions, queries, throttle
 from .access import access_own_token, access_user, require_admin, user_for_reset_link
@@ -205,6 +207,7 @@ def invitation(request, token):
 
 
 FILTER_CHOICES_CAP = 200
+AREA_CHOICES = 30  # the expertise areas most people show, offered in the area filter
 
 
 @login_required
@@ -220,6 +223,7 @@ def directory(request):
     return render(request, "accounts/directory.html", {
         "form": form, "people": page.items, "next_url": next_page_url(request, page.next_cursor),
         "departments": list(departments), "organizations": list(organizations),
+        "areas": [label for label, _people in expert_queries.top_areas(request.user, limit=AREA_CHOICES)],
         "filtered": any(filters.values()),
     })
 
@@ -234,9 +238,11 @@ def profile(request, user_id):
     page = profile_feed(viewer, person, cursor=request.GET.get("cursor") or None)
     is_self = person.id == viewer.id
     activity.record_view(viewer, activity.Object.PROFILE, person.id)
+    expertise = expert_queries.profile_of(viewer, person, include_hidden=is_self)
     return render(request, "accounts/profile.html", {
         "person": person, "is_self": is_self,
-        "skills": sorted(person.skills.all(), key=lambda s: s.name),
+        "expertise": expertise, "areas": [a for a in expertise.areas if not a.hidden],
+        "hidden_areas": [a for a in expertise.areas if a.hidden], "can_endorse": can_endorse(viewer, person),
         "following": not is_self and queries.is_following(viewer, person),
         "follower_count": Follow.objects.filter(followee=person).count(),
         "following_count": Follow.objects.filter(follower=person).count(),

@@ -54,6 +54,15 @@ def communities_visible_to(qs, viewer):
     )
 
 
+def communities_readable_by(qs, viewer):
+    """The communities whose content the viewer may read (can_read_content, as a filter): open
+    ones and the viewer's own."""
+    if not is_member_of_network(viewer):
+        return qs.none()
+    return qs.filter(network_id=viewer.network_id).filter(Q(visibility=Visibility.OPEN)
+                                                          | Q(id__in=member_community_ids(viewer)))
+
+
 def can_see_community(viewer, community) -> bool:
     return (
         is_member_of_network(viewer)

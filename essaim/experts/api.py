@@ -154,21 +154,21 @@ def get_expertise(request, user_id: str):
     return _expertise(request.auth, user)
 
 
-@router.post("/users/{user_id}/skills/{skill}/endorsement", response={200: ExpertiseOut, **responses(201, ExpertiseOut)},
+@router.post("/users/{user_id}/skills/{name}/endorsement", response={200: ExpertiseOut, **responses(201, ExpertiseOut)},
              summary="Endorse one of a person's declared skills (201; 200 when already endorsed)")
-def endorse(request, user_id: str, skill: str):
+def endorse(request, user_id: str, name: str):
     user = access_user(request.auth, parse_id(user_id), include_inactive=False)
     if not can_endorse(request.auth, user) and user.id != request.auth.id:
         raise NotFound()
-    created = actions.do_endorse(user, skill, acting_user=request.auth)
+    created = actions.do_endorse(user, name, acting_user=request.auth)
     return Status(201 if created else 200, _expertise(request.auth, user))
 
 
-@router.delete("/users/{user_id}/skills/{skill}/endorsement", response=responses(200, ExpertiseOut),
+@router.delete("/users/{user_id}/skills/{name}/endorsement", response=responses(200, ExpertiseOut),
                summary="Withdraw an endorsement")
-def withdraw(request, user_id: str, skill: str):
+def withdraw(request, user_id: str, name: str):
     user = access_user(request.auth, parse_id(user_id))
-    actions.do_withdraw_endorsement(user, skill, acting_user=request.auth)
+    actions.do_withdraw_endorsement(user, name, acting_user=request.auth)
     return _expertise(request.auth, user)
 
 

@@ -104,9 +104,10 @@ KIND_HELP = {
     Kind.INVITATION: lambda: _("Someone adds you to a community"),
     Kind.REQUEST_APPROVED: lambda: _("Your request to join a community is approved"),
     Kind.COMMUNITY_POST: lambda: _("A new post in a community set to “Every new post”"),
+    Kind.QUESTION_ROUTED: lambda: _("Someone asks you to answer a question"),
 }
-KIND_ORDER = [Kind.MENTION, Kind.MESSAGE, Kind.COMMENT, Kind.REPLY, Kind.REACTION, Kind.COMMUNITY_POST,
-              Kind.JOIN_REQUEST, Kind.INVITATION, Kind.REQUEST_APPROVED]
+KIND_ORDER = [Kind.MENTION, Kind.MESSAGE, Kind.QUESTION_ROUTED, Kind.COMMENT, Kind.REPLY, Kind.REACTION,
+              Kind.COMMUNITY_POST, Kind.JOIN_REQUEST, Kind.INVITATION, Kind.REQUEST_APPROVED]
 CHANNEL_LABELS = {
     Channel.APP: lambda: _("App only"),
     Channel.EMAIL: lambda: _("E-mail"),
@@ -125,7 +126,19 @@ def _delay_label(minutes: int) -> str:
     return ngettext("After %(count)d minute", "After %(count)d minutes", minutes) % {"count": minutes}
 
 
-def _settings_context(user, prefs, *, chosen=None, levels=None, error: str = "") -> dict:
+def _routing_context(user, form=None) -> dict:
+    """The "Questions for you" form (saved by experts.views.settings_routing)."""
+    from essaim.experts.actions import routed_this_week
+    from essaim.experts.forms import RoutingForm
+    from essaim.experts.queries import routing_of
+
+    if form is None:
+        pref = routing_of(user)
+        form = RoutingForm(initial={"accepts_questions": pref.accepts_questions, "weekly_limit": pref.weekly_limit})
+    return {"routing_form": form, "routed_this_week": routed_this_week(user.id)}
+
+
+def _settings_context(user, prefs, *, chosen=None, levels=None, error: str = "", routing_form=None) -> dict:
     chosen = chosen or {}
     rows = [{"kind": k, "label": KIND_HELP[k](), "channel": chosen.get(k, prefs.channels[k]),
              "choices": [(c, CHANNEL_LABELS[c]()) for c in Channel.values]} for k in KIND_ORDER]
@@ -139,6 +152,7 @@ def _settings_context(user, prefs, *, chosen=None, levels=None, error: str = "")
         "delay": delay, "delays": [(d, _delay_label(d)) for d in delays],
         "digest": chosen.get("digest", prefs.digest), "digest_choices": DigestFrequency.choices,
         "communities": communities, "level_choices": CommunityLevel.choices, "error": error,
+        **_routing_context(user, routing_form),
     }
 
 
@@ -147,12 +161,18 @@ def _int_or_none(text: str | None) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
+def settings_page(request, *, routing_form=None, status: int = 200):
+    """The settings page as saved, with another form of it (bound, with its errors) when given."""
+    context = _settings_context(request.user, queries.preferences_of(request.user), routing_form=routing_form)
+    return render(request, "notifications/settings.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_notifications(request):
     user = request.user
     if request.method == "GET":
-        return render(request, "notifications/settings.html", _settings_context(user, queries.preferences_of(user)))
+        return settings_page(request)
     channels = {k: request.POST[f"channel-{k}"] for k in Kind.values if f"channel-{k}" in request.POST}
     delay_text = request.POST.get("email_delay")
     delay = _int_or_none(delay_text) if delay_text is not None else None

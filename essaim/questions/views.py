@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from essaim.communities import access as community_access
 from essaim.core import activity
 from essaim.core.errors import Forbidden, InvalidInput, NotFound
+from essaim.experts.views import suggestions_context
 from essaim.stream import actions as stream_actions
 
 from . import access, actions, queries
@@ -89,6 +90,7 @@ def _page(request, question, *, status: int = 200, answer_error: str = "", answe
         "can_mark_duplicate": access.can_mark_duplicate(viewer, question),
         "can_vote": access.can_vote(viewer, author_id=question.author_id),
         "answer_error": answer_error, "answer_body": answer_body,
+        **suggestions_context(viewer, question),
     }, status=status)
 
 

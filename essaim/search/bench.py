@@ -12,9 +12,7 @@ query is reported.
 
 from __future__ import annotations
 
-import http.client
 import random
-import statistics
 import time
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -147,35 +145,15 @@ def measure_search(*, corpus: int = 200_000, concurrency: int = 10, requests: in
                    workers: int = 1, say=print) -> dict:
     from essaim.accounts.actions import do_create_token
     from essaim.accounts.models import User
-    from essaim.bench import _free_port, drive, server_log, start_server, stop_server, timed_get
+    from essaim.bench import drive_api
 
     made = ensure_corpus(corpus, say=say)
     admin = User.objects.get(id=made["admin_id"])
     _token, raw = do_create_token(admin, scopes=["read"], name="bench search", acting_user=admin)
     headers = {"Authorization": f"Bearer {raw}", "Host": "127.0.0.1"}
     path = lambda params: "/api/v1/search?" + urlencode(params)  # noqa: E731
-    port = _free_port()
-    server = start_server(port, "--workers", str(workers))
-    try:
-        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        for _kind, params in queries(random.Random(3), warmup):
-            timed_get(warm, path(params), headers)
-        warm.close()
-        mix = [(kind, path(params)) for kind, params in queries(random.Random(7), requests)]
-        latencies, errors, elapsed = drive(port, mix, headers, concurrency)
-        if errors:
-            errors[0] += "\n  server log: " + server_log(server).replace("\n", "\n  ")
-    finally:
-        stop_server(server)
-
-    def summary(values: list[float]) -> dict:
-        values = sorted(values)
-        pct = lambda p: values[min(len(values) - 1, int(p * len(values)))] * 1000 if values else float("nan")  # noqa: E731
-        return {"requests": len(values), "p50_ms": pct(0.5), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
-                "mean_ms": statistics.fmean(values) * 1000 if values else float("nan")}
-
-    every = [v for vs in latencies.values() for v in vs]
+    measured = drive_api([path(params) for _kind, params in queries(random.Random(3), warmup)],
+                         [(kind, path(params)) for kind, params in queries(random.Random(7), requests)], headers,
+                         concurrency=concurrency, workers=workers)
     return {"posts": made["existing"] + made["generated"], "generated": made["generated"],
-            "generation_s": made["seconds"], "concurrency": concurrency, "workers": workers, "errors": len(errors),
-            "first_error": errors[0] if errors else None, "throughput_rps": len(every) / elapsed if elapsed else 0.0,
-            "all": summary(every), "by_kind": {k: summary(v) for k, v in sorted(latencies.items())}}
+            "generation_s": made["seconds"], "concurrency": concurrency, "workers": workers, **measured}

@@ -485,21 +485,20 @@ def best_documents(viewer, query: Query, *, types=CONTENT_TYPES, community_ids=(
         return []
     types = sorted(set(types))
     scorer = ranking.Scorer(query, ranking.stats_for(viewer.network_id, query))
-    plan = _plan(scorer, query, strict=False)
     b = backend()
     visible = visibility_filter(viewer)
-    filters = {"type": Q(type__in=types)}
-    if community_ids:
-        filters["community"] = Q(community_id__in=list(community_ids))
+    # No type filter in SQL: an index on the type would drive the query over every entry of these
+    # types; the candidates are found by type already, and checked again below.
+    filters = {"community": Q(community_id__in=list(community_ids))} if community_ids else {}
     fields = ("id", "type", "object_id", "post_id", "community_id", "author_id", "title", "title_terms", "terms",
               "created_at", "engagement")
     rows: list = []
-    if plan.dense:
+    if min(scorer.clause_df(c) for c in query.clauses) > DENSE_MATCHES:  # only very common words
         ids = b.newest_ids(b.any_of(query.clauses), DENSE_IDS, viewer.network_id)
         rows = list(_matching(viewer, query, filters, strict=False, mode="ids", ids=sorted(set(ids)),
                               visible=visible).only(*fields))
     else:
-        clauses = plan.candidates or query.clauses
+        clauses = _rarest(query, scorer)  # an entry with only the common words would rank below
         ids = [] if community_ids else b.best_ids(b.any_of(clauses), limit, viewer.network_id, types)
         if ids:
             rows = list(_matching(viewer, query, filters, strict=False, mode="ids", ids=sorted(set(ids)),
@@ -508,7 +507,8 @@ def best_documents(viewer, query: Query, *, types=CONTENT_TYPES, community_ids=(
             rel_sql, rel_params = b.relevance(b.any_of(clauses))
             qs = (_matching(viewer, query, filters, strict=False, clauses=clauses, visible=visible).only(*fields)
                   .extra(select={"rel": rel_sql}, select_params=rel_params).order_by("-rel", "-id"))
-            rows = list(qs[:limit])
+            rows = list(qs[:limit * 2])
+    rows = [r for r in rows if r.type in types]
     scorer.compare_titles_among(rows)
     for r in rows:
         r.text_score, r.matched = scorer.score(r.title_terms, r.terms)

@@ -51,6 +51,7 @@ class Targets:
                 self.answers_of.add(post_id)
         elif event_type == PERSON_CHANGED:
             self.ids["person"].add(_int(data.get("user_id")))
+            self.ids["person"].update(filter(None, (_int(i) for i in data.get("user_ids") or ())))
 
     def apply(self) -> None:
         from essaim.stream.models import PostTopic
@@ -106,6 +107,12 @@ def index_job(row) -> None:
 def reindex_job(row) -> None:
     """Rebuild every entry (queued by migrations that change how entries are made)."""
     indexing.reindex_all()
+
+
+def queue_people(network_id: int, user_ids: list[int]) -> None:
+    """Index these people soon, in one job (people written in bulk)."""
+    enqueue("search.index", {"type": PERSON_CHANGED, "data": {"user_ids": [str(i) for i in user_ids]}},
+            network_id=network_id)
 
 
 def queue_person(user) -> None:

@@ -53,7 +53,7 @@ ROUTES = [
 
 _PLACEHOLDERS = {"{user}": "{user_id}", "{community}": "{community_id}", "{request}": "{request_id}",
                  "{post}": "{post_id}", "{comment}": "{comment_id}", "{topic}": "{name}", "{kind}": "{kind}",
-                 "{conversation}": "{conversation_id}", "{question}": "{question_id}", "{answer}": "{answer_id}", "{skill}": "{skill}"}
+                 "{conversation}": "{conversation_id}", "{question}": "{question_id}", "{answer}": "{answer_id}", "{skill}": "{name}"}
 
 
 def _documented(path: str) -> str:

@@ -145,6 +145,21 @@ ROUTES = [
     # The asker (member) and who moderates the community accept and mark duplicates.
     ("answer-accept", "POST", "/api/v1/answers/{a}/accept", None, (), MODERATE),
     ("question-duplicate", "POST", "/api/v1/questions/{q}/duplicate_of", {"question_id": None}, (), MODERATE),
+    # Expert finding: anyone may ask; a community filter needs its content readable.
+    ("experts", "GET", "/api/v1/experts?q=matrix", None, (), same("200 200 200 200 200 200 200")),
+    ("experts-in", "GET", "/api/v1/experts?q=matrix&community={c}", None, (), READ),
+    ("expertise", "GET", "/api/v1/users/{member}/expertise", None, (), same("404 200 200 200 200 200 200")),
+    # The member declared no skill "matrix": missing for others; nobody endorses themselves.
+    ("endorse", "POST", "/api/v1/users/{member}/skills/matrix/endorsement", None, (),
+     same("404 404 404 403 404 404 404")),
+    ("endorse-withdraw", "DELETE", "/api/v1/users/{member}/skills/matrix/endorsement", None, (),
+     same("404 404 404 404 404 404 404")),
+    ("hide-area", "PUT", "/api/v1/me/expertise/hidden", {"area": "matrix"}, (), same("200 200 200 200 200 200 200")),
+    ("routing", "GET", "/api/v1/me/routing", None, (), same("200 200 200 200 200 200 200")),
+    ("routing-put", "PUT", "/api/v1/me/routing", {"accepts_questions": True}, (), same("200 200 200 200 200 200 200")),
+    ("question-experts", "GET", "/api/v1/questions/{q}/experts", None, (), READ),
+    # The asker (member) and who moderates the community ask people to answer.
+    ("question-route", "POST", "/api/v1/questions/{q}/route", {"people": ["{peer}"]}, (), MODERATE),
 ]
 
 

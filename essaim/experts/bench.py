@@ -1,0 +1,135 @@
+"""Expert-finding latency at scale (`essaim bench --only experts [--people N] [--corpus M]`).
+
+The first network is topped up to N people (200,000 by default) through the bulk action, and to
+M posts in All company (200,000 by default) written by them, Zipf-distributed (a few people write
+much, most little), with the search corpus's French and English vocabulary; the jobs they queue
+(search index, expertise summaries) run at once in batches. Generating is done once. Then a real
+server answers GET /api/v1/experts for concurrent clients over rare, medium and common words,
+two-word queries and whole questions.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from essaim.search.bench import COMMON, REAL, VOCABULARY, _cumulative, body, vocabulary
+
+AUTHORS = 50_000  # people who write (the others only read)
+
+
+def _network_and_admin():
+    from essaim.accounts.models import User
+    from essaim.core.models import Network
+
+    network = Network.objects.order_by("id").first()
+    if network is None:
+        raise SystemExit("there is no network yet: run `essaim demo` or `essaim createadmin` first.")
+    admin = User.objects.filter(network=network, is_admin=True, is_active=True).order_by("id").first()
+    if admin is None:
+        raise SystemExit("the network has no active administrator: run `essaim createadmin` first.")
+    return network, admin
+
+
+def ensure_people(target: int, *, say=print) -> dict:
+    from essaim.accounts.actions import do_bulk_create_people
+    from essaim.accounts.models import User
+    from essaim.search.jobs import run_in_bulk as index
+
+    network, _admin = _network_and_admin()
+    existing = User.objects.filter(network=network, is_active=True).count()
+    missing = max(0, target - existing)
+    started = time.perf_counter()
+    first = User.objects.filter(network=network, handle__startswith="bench-person-").count()
+    made = 0
+    while made < missing:
+        n = min(10_000, missing - made)
+        do_bulk_create_people(network, [(f"Bench Person {first + made + i}", f"bench-person-{first + made + i}")
+                                        for i in range(n)])
+        index()
+        made += n
+        say(f"  generated {existing + made:,} / {target:,} people ({time.perf_counter() - started:.0f} s)")
+    return {"existing": existing, "generated": missing, "seconds": time.perf_counter() - started}
+
+
+def ensure_contributions(target: int, *, seed: int = 20261127, say=print) -> dict:
+    """Top All company up to `target` posts written by the bench people (Zipf over AUTHORS)."""
+    from django.utils import timezone
+
+    from essaim.accounts.models import User
+    from essaim.search.jobs import run_in_bulk as index
+    from essaim.stream import actions as stream
+    from essaim.stream.models import Post
+
+    from .jobs import run_in_bulk as summarise
+
+    network, admin = _network_and_admin()
+    existing = Post.objects.filter(network=network, community__isnull=True, deleted_at__isnull=True).count()
+    missing = max(0, target - existing)
+    started = time.perf_counter()
+    if missing:
+        authors = list(User.objects.filter(network=network, handle__startswith="bench-person-", is_active=True)
+                       .order_by("id")[:AUTHORS])
+        if not authors:
+            raise SystemExit("no bench people to write: run with --people first")
+        rng = random.Random(seed + existing)
+        words, cum = vocabulary(), _cumulative(VOCABULARY)
+        people_cum = _cumulative(len(authors), 1.0)
+        now = timezone.now()
+        made = 0
+        while made < missing:
+            n = min(10_000, missing - made)
+            who = rng.choices(authors, cum_weights=people_cum, k=n)
+            stream.do_bulk_create_posts(admin, [
+                (body(rng, words, cum), now - timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60)), w) for w in who])
+            index()
+            summarise()
+            made += n
+            say(f"  generated {existing + made:,} / {target:,} posts by {len(authors):,} people "
+                f"({time.perf_counter() - started:.0f} s)")
+    return {"existing": existing, "generated": missing, "seconds": time.perf_counter() - started,
+            "admin_id": admin.id}
+
+
+def queries(rng: random.Random, n: int) -> list[tuple[str, dict]]:
+    words = vocabulary()
+    medium = words[len(REAL):len(REAL) + 400]
+    rare = words[15_000:]
+    out = []
+    for i in range(n):
+        kind = ("rare", "medium", "common", "two words", "question")[i % 5]
+        if kind == "rare":
+            q = rng.choice(rare)
+        elif kind == "medium":
+            q = rng.choice(medium)
+        elif kind == "common":
+            q = rng.choice(COMMON)
+        elif kind == "two words":
+            q = f"{rng.choice(COMMON)} {rng.choice(medium)}"
+        else:
+            q = (f"Qui connaît {rng.choice(REAL)} et {rng.choice(medium)} ? Nous préparons {rng.choice(COMMON)} "
+                 f"avec {rng.choice(REAL)}, {rng.choice(rare)} et le {rng.choice(COMMON)} du trimestre.")
+        out.append((kind, {"q": q, "limit": 10}))
+    return out
+
+
+def measure_experts(*, people: int = 200_000, corpus: int = 200_000, concurrency: int = 10, requests: int = 500,
+                    warmup: int = 25, workers: int = 1, say=print) -> dict:
+    from essaim.accounts.actions import do_create_token
+    from essaim.accounts.models import User
+    from essaim.bench import drive_api
+
+    made_people = ensure_people(people, say=say)
+    made = ensure_contributions(corpus, say=say)
+    admin = User.objects.get(id=made["admin_id"])
+    _token, raw = do_create_token(admin, scopes=["read"], name="bench experts", acting_user=admin)
+    headers = {"Authorization": f"Bearer {raw}", "Host": "127.0.0.1"}
+    path = lambda params: "/api/v1/experts?" + urlencode(params)  # noqa: E731
+    measured = drive_api([path(p) for _k, p in queries(random.Random(3), warmup)],
+                         [(k, path(p)) for k, p in queries(random.Random(7), requests)], headers,
+                         concurrency=concurrency, workers=workers)
+    return {"people": made_people["existing"] + made_people["generated"], "posts": made["existing"] + made["generated"],
+            "generation_s": made_people["seconds"] + made["seconds"], "concurrency": concurrency, "workers": workers,
+            **measured}
