@@ -353,8 +353,8 @@ def find_experts(viewer, text: str, *, community_ids=(), limit: int = 10, method
     excluded = {int(e) for e in exclude}
     ranked = sorted(((s, u) for u, s in scores.items() if u not in excluded and s > 0), key=lambda x: (-x[0], x[1]))
     wanted = [u for _s, u in ranked[:max(limit * 3, limit + 20)]]
-    users = User.objects.filter(id__in=wanted, network_id=viewer.network_id, is_active=True).select_related(
-        "organization").in_bulk()
+    users = (User.objects.filter(id__in=wanted, network_id=viewer.network_id, is_active=True)
+             .select_related("organization").prefetch_related("skills").in_bulk())
     out = []
     for s, u in ranked:
         if len(out) >= limit:
@@ -380,5 +380,6 @@ def _most_answers(viewer, *, community_ids=(), limit: int = 10, exclude=()) -> l
     qs = qs.filter(community_id__in=list(community_ids)) if community_ids else qs.filter(readable_place_q(viewer))
     top = list(qs.values("user_id").annotate(n=Sum("answers"), a=Sum("accepted")).filter(n__gt=0)
                .order_by("-n", "user_id")[:limit])
-    users = User.objects.in_bulk([t["user_id"] for t in top])
+    users = User.objects.select_related("organization").prefetch_related("skills").in_bulk(
+        [t["user_id"] for t in top])
     return [Expert(user=users[t["user_id"]], score=float(t["n"]), answers=t["n"], accepted=t["a"]) for t in top]

@@ -493,8 +493,8 @@ def best_documents(viewer, query: Query, *, types=CONTENT_TYPES, community_ids=(
     fields = ("id", "type", "object_id", "post_id", "community_id", "author_id", "title", "title_terms", "terms",
               "created_at", "engagement")
     rows: list = []
-    if min(scorer.clause_df(c) for c in query.clauses) > DENSE_MATCHES:  # only very common words
-        ids = b.newest_ids(b.any_of(query.clauses), DENSE_IDS, viewer.network_id)
+    if min(scorer.clause_df(c) for c in query.clauses) > DENSE_MATCHES:  # only very common words: the latest
+        ids = b.newest_ids(b.any_of(query.clauses), limit, viewer.network_id)
         rows = list(_matching(viewer, query, filters, strict=False, mode="ids", ids=sorted(set(ids)),
                               visible=visible).only(*fields))
     else:

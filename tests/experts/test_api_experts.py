@@ -202,3 +202,26 @@ def test_deactivated_and_placeholder_people_are_not_routed(world, api_as):
     q = qa.do_ask_question(world.member, "Anyone for the cafeteria menu?", "Details.")
     assert api_as(world.member).post(f"questions/{q.id}/route",
                                      {"people": [str(world.owner.id)]}).json_body["routed"] == []
+
+
+def test_the_experts_endpoint_costs_the_same_queries_for_one_or_many_people(world, thread, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> tuple[int, int]:
+        client = api_as(world.outsider)
+        client.get("experts", q="zeta sensor")  # the session and network lookups, once
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("experts", q="zeta sensor")
+        return len(ctx.captured_queries), len(response.json_body["items"])
+
+    accounts.do_update_profile(world.owner, acting_user=world.owner, skills=["sensors", "zeta"])
+    thread("company", "Zeta sensor calibration?", answers=[(world.owner, "Zeta sensor calibration steps.", 0, False)])
+    few, one = count()
+    for i in range(8):
+        person = accounts.do_create_user(world.network, email=f"p{i}@acme.test", display_name=f"P {i}")
+        accounts.do_update_profile(person, acting_user=person, skills=[f"skill{i}", "sensors"])
+        thread("company", f"Zeta sensor drift {i}?", answers=[(person, f"Zeta sensor drift fix {i}.", 0, False)])
+    many, nine = count()
+    assert (one, nine) == (1, 9) or nine > one
+    assert many == few
