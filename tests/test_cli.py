@@ -275,7 +275,7 @@ def test_bench_passes_its_options_on(db, capsys, monkeypatch):
                             "--workers", "2")
     assert status == 0, err
     assert seen == [{"concurrency": 5, "requests": 20, "only": "queries", "as_json": False, "workers": 2,
-                     "wsgi": False, "people": 1000, "clients": 50, "posts": 200, "rate": 0.0, "corpus": 200000}]
+                     "wsgi": False, "people": None, "clients": 50, "posts": 200, "rate": 0.0, "corpus": 200000}]
 
 
 def test_migrate_and_check_succeed_on_an_up_to_date_database(db, capsys):

@@ -15,7 +15,8 @@ import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from essaim.search.bench import COMMON, REAL, VOCABULARY, _cumulative, body, vocabulary
+from essaim.search.bench import KINDS, VOCABULARY, _cumulative, body, vocabulary
+from essaim.search.bench import queries as search_queries
 
 AUTHORS = 50_000  # people who write (the others only read)
 
@@ -94,25 +95,7 @@ def ensure_contributions(target: int, *, seed: int = 20261127, say=print) -> dic
 
 
 def queries(rng: random.Random, n: int) -> list[tuple[str, dict]]:
-    words = vocabulary()
-    medium = words[len(REAL):len(REAL) + 400]
-    rare = words[15_000:]
-    out = []
-    for i in range(n):
-        kind = ("rare", "medium", "common", "two words", "question")[i % 5]
-        if kind == "rare":
-            q = rng.choice(rare)
-        elif kind == "medium":
-            q = rng.choice(medium)
-        elif kind == "common":
-            q = rng.choice(COMMON)
-        elif kind == "two words":
-            q = f"{rng.choice(COMMON)} {rng.choice(medium)}"
-        else:
-            q = (f"Qui connaît {rng.choice(REAL)} et {rng.choice(medium)} ? Nous préparons {rng.choice(COMMON)} "
-                 f"avec {rng.choice(REAL)}, {rng.choice(rare)} et le {rng.choice(COMMON)} du trimestre.")
-        out.append((kind, {"q": q, "limit": 10}))
-    return out
+    return search_queries(rng, n, kinds=KINDS[:5], limit=10)  # newest first is for search only
 
 
 def measure_experts(*, people: int = 200_000, corpus: int = 200_000, concurrency: int = 10, requests: int = 500,

@@ -112,29 +112,29 @@ def ensure_corpus(target: int, *, seed: int = 20261126, say=print) -> dict:
             "network_id": network.id, "admin_id": admin.id}
 
 
-def queries(rng: random.Random, n: int) -> list[tuple[str, dict]]:
-    """(kind, parameters) of the measured mix."""
+KINDS = ("rare", "medium", "common", "two words", "long question", "newest first")
+
+
+def queries(rng: random.Random, n: int, *, kinds=KINDS, limit: int = 20) -> list[tuple[str, dict]]:
+    """(kind, parameters) of the measured mix, the kinds in turn."""
     words = vocabulary()
-    common = [w for w in COMMON]
     medium = words[len(REAL):len(REAL) + 400]  # ranks ~100-500 of the Zipf draw
     rare = words[15_000:]
     out = []
     for i in range(n):
-        kind = ("rare", "medium", "common", "two words", "long question", "newest first")[i % 6]
+        kind = kinds[i % len(kinds)]
         if kind == "rare":
             q = rng.choice(rare)
         elif kind == "medium":
             q = rng.choice(medium)
-        elif kind == "common":
-            q = rng.choice(common)
         elif kind == "two words":
-            q = f"{rng.choice(common)} {rng.choice(medium)}"
+            q = f"{rng.choice(COMMON)} {rng.choice(medium)}"
         elif kind == "long question":
-            q = (f"comment organiser {rng.choice(REAL)} {rng.choice(medium)} pour {rng.choice(common)} "
+            q = (f"comment organiser {rng.choice(REAL)} {rng.choice(medium)} pour {rng.choice(COMMON)} "
                  f"avec {rng.choice(REAL)} et {rng.choice(rare)} ?")
-        else:
-            q = rng.choice(common)
-        params = {"q": q, "limit": 20}
+        else:  # common, newest first
+            q = rng.choice(COMMON)
+        params = {"q": q, "limit": limit}
         if kind == "newest first":
             params["sort"] = "date"
         out.append((kind, params))
