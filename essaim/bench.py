@@ -168,6 +168,16 @@ def drive(port: int, paths: list, headers: dict, concurrency: int) -> tuple[dict
     return latencies, errors, time.perf_counter() - started
 
 
+def refresh_planner_statistics() -> None:
+    """After generating data in bulk: PostgreSQL's planner statistics, as autovacuum would refresh
+    them soon after (until then, plans made for an empty table walk whole indexes)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            c.execute("ANALYZE")
+
+
 def latency_summary(values: list[float]) -> dict:
     """Request count and p50/p95/p99/mean in milliseconds of latencies in seconds."""
     values = sorted(values)
@@ -182,7 +192,9 @@ def drive_api(warmup: list[str], mix: list[tuple[str, str]], headers: dict, *, c
     `concurrency` clients: {"all": summary, "by_kind": {kind: summary}, "throughput_rps", "errors",
     "first_error"}."""
     port = _free_port()
-    server = start_server(port, "--workers", str(workers))
+    # No job runner in the measured server: whatever the bench wrote was processed beforehand, and
+    # periodic jobs (a digest for every generated person) must not run inside the measurement.
+    server = start_server(port, "--workers", str(workers), ESSAIM_JOBS="worker")
     try:
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for path in warmup:

@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from essaim.bench import refresh_planner_statistics
 from essaim.search.bench import KINDS, VOCABULARY, _cumulative, body, vocabulary
 from essaim.search.bench import queries as search_queries
 
@@ -90,6 +91,7 @@ def ensure_contributions(target: int, *, seed: int = 20261127, say=print) -> dic
             made += n
             say(f"  generated {existing + made:,} / {target:,} posts by {len(authors):,} people "
                 f"({time.perf_counter() - started:.0f} s)")
+        refresh_planner_statistics()
     return {"existing": existing, "generated": missing, "seconds": time.perf_counter() - started,
             "admin_id": admin.id}
 

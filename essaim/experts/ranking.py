@@ -100,10 +100,10 @@ class Expert:
 # ------------------------------------------------------------------ the query
 
 
-def expert_query(text: str, stats_for=search_ranking.stats_for, network_id: int = 0) -> Query:
-    """A query of the most informative words of `text` (a few words, or a whole question): its
-    distinct words without stop words, the QUERY_WORDS rarest in the index among the first
-    QUERY_WORDS_LOOKED_AT (words the index does not hold are dropped)."""
+def expert_query(text: str, network_id: int) -> tuple[Query, object]:
+    """A query of the most informative words of `text` (a few words, or a whole question), and the
+    index statistics of its words: its distinct words without stop words, the QUERY_WORDS rarest
+    in the index among the first QUERY_WORDS_LOOKED_AT (words the index does not hold go last)."""
     seen: dict[str, None] = {}
     for w in words((text or "")[:MAX_TEXT]):
         if w not in STOP_WORDS and not w.isdigit():
@@ -112,12 +112,15 @@ def expert_query(text: str, stats_for=search_ranking.stats_for, network_id: int 
             break
     clauses = [[Term("word", (w,))] for w in seen]
     query = Query(clauses=clauses)
+    if not clauses:
+        return query, None
+    stats = search_ranking.stats_for(network_id, query)  # one look-up serves the choice and the ranking
     if len(clauses) <= QUERY_WORDS:
-        return query
-    scorer = search_ranking.Scorer(query, stats_for(network_id, query))
+        return query, stats
+    scorer = search_ranking.Scorer(query, stats)
     ranked = sorted(((scorer.clause_df(c), i) for i, c in enumerate(clauses)), key=lambda x: (x[0] == 0, x))
     keep = sorted(i for _df, i in ranked[:QUERY_WORDS])
-    return Query(clauses=[clauses[i] for i in keep])
+    return Query(clauses=[clauses[i] for i in keep]), stats
 
 
 # ------------------------------------------------------------------ ranking
@@ -332,10 +335,10 @@ def find_experts(viewer, text: str, *, community_ids=(), limit: int = 10, method
     now = timezone.now()
     if method == "answers":
         return _most_answers(viewer, community_ids=community_ids, limit=limit, exclude=exclude)
-    query = expert_query(text, network_id=viewer.network_id)
-    rows = best_documents(viewer, query, community_ids=community_ids, limit=DOCUMENTS) if query.has_text else []
+    query, stats = expert_query(text, viewer.network_id)
+    rows = (best_documents(viewer, query, community_ids=community_ids, limit=DOCUMENTS, stats=stats)
+            if query.has_text else [])
     if method == "model2":
-        stats = search_ranking.stats_for(viewer.network_id, query) if rows else None
         counts = _place_counts(viewer, {r.author_id for r in rows}, community_ids)
         tally = _model2(rows, query, stats, {u: c["documents"] for u, c in counts.items()})
         scores = dict(tally.scores)

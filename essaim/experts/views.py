@@ -128,14 +128,16 @@ def hide_area(request):
 
 
 def suggestions_context(viewer, question) -> dict:
-    """The question page's box: who could answer (the viewer left out), and why someone cannot be
-    asked now (only for those who may ask)."""
+    """The question page's box, for those who may ask people to answer (the asker, moderators):
+    who could answer (the viewer left out), and why someone cannot be asked now."""
     from .access import can_route
     from .models import RoutingPreference
     from .queries import suggestions_for
 
+    if not can_route(viewer, question):  # the asker and moderators only: a ranking costs a search
+        return {"suggested": [], "can_route": False, "any_routable": False, "route_at_once": actions.ROUTE_AT_ONCE}
     people = [e for e in suggestions_for(viewer, question) if e.user.id != viewer.id]
-    may_route = bool(people) and can_route(viewer, question)
+    may_route = bool(people)
     accepting = set()
     if may_route:
         accepting = set(RoutingPreference.objects.filter(user_id__in=[e.user.id for e in people],

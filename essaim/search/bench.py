@@ -108,6 +108,9 @@ def ensure_corpus(target: int, *, seed: int = 20261126, say=print) -> dict:
             run_in_bulk()  # index them now, in batches
             made += n
             say(f"  generated {existing + made:,} / {target:,} posts ({time.perf_counter() - started:.0f} s)")
+        from essaim.bench import refresh_planner_statistics
+
+        refresh_planner_statistics()
     return {"existing": existing, "generated": missing, "seconds": time.perf_counter() - started,
             "network_id": network.id, "admin_id": admin.id}
 

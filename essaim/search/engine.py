@@ -473,18 +473,20 @@ def _facets(viewer, query: Query, filters, *, strict: bool, plan: _Plan, visible
 CONTENT_TYPES = ("post", "question", "comment", "answer")
 
 
-def best_documents(viewer, query: Query, *, types=CONTENT_TYPES, community_ids=(), limit: int = CANDIDATES) -> list:
+def best_documents(viewer, query: Query, *, types=CONTENT_TYPES, community_ids=(), limit: int = CANDIDATES,
+                   stats=None) -> list:
     """The contributions (posts, questions, comments, answers) the viewer may open that match
     `query` best, as index entries with `text_score` (BM25F) and `matched` (clauses found), best
     first: at most `limit`, found like a search's candidates (the index's own relevance, the
     rarest clauses of a long query; the latest matches for very common words) then checked by
     the same visibility filter as every search. When too few of the best are visible (most of
     them in places the viewer cannot open) or `community_ids` restricts the places, every visible
-    match is ordered by the database instead. For expert finding (experts/ranking.py)."""
+    match is ordered by the database instead. `stats`: the index statistics of the query's words,
+    when the caller has them already. For expert finding (experts/ranking.py)."""
     if not is_member_of_network(viewer) or not query.has_text:
         return []
     types = sorted(set(types))
-    scorer = ranking.Scorer(query, ranking.stats_for(viewer.network_id, query))
+    scorer = ranking.Scorer(query, stats or ranking.stats_for(viewer.network_id, query))
     b = backend()
     visible = visibility_filter(viewer)
     # No type filter in SQL: an index on the type would drive the query over every entry of these
