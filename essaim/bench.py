@@ -186,21 +186,46 @@ def latency_summary(values: list[float]) -> dict:
             "mean_ms": statistics.fmean(values) * 1000 if values else float("nan")}
 
 
-def drive_api(warmup: list[str], mix: list[tuple[str, str]], headers: dict, *, concurrency: int,
-              workers: int = 1) -> dict:
-    """Start a real server, warm it with the `warmup` paths, then GET the (kind, path) `mix` from
-    `concurrency` clients: {"all": summary, "by_kind": {kind: summary}, "throughput_rps", "errors",
-    "first_error"}."""
+def bench_network():
+    """(the first network, its first active administrator): where the generated measures write."""
+    from essaim.accounts.models import User
+    from essaim.core.models import Network
+
+    network = Network.objects.order_by("id").first()
+    if network is None:
+        raise SystemExit("there is no network yet: run `essaim demo` or `essaim createadmin` first.")
+    admin = User.objects.filter(network=network, is_admin=True, is_active=True).order_by("id").first()
+    if admin is None:
+        raise SystemExit("the network has no active administrator: run `essaim createadmin` first.")
+    return network, admin
+
+
+def measure_endpoint(admin, endpoint: str, mix, *, requests: int, warmup: int, concurrency: int,
+                     workers: int = 1) -> dict:
+    """GET `endpoint` with the query parameters of `mix(rng, n)` -> [(kind, params)], as `admin`
+    (a read token made for the run), against a real server: warmed with `warmup` requests, then
+    `requests` from `concurrency` clients. {"all": summary, "by_kind": {kind: summary},
+    "throughput_rps", "errors", "first_error"}."""
+    import random
+    from urllib.parse import urlencode
+
+    from essaim.accounts.actions import do_create_token
+
+    _token, raw = do_create_token(admin, scopes=["read"], name=f"bench {endpoint}", acting_user=admin)
+    headers = {"Authorization": f"Bearer {raw}", "Host": "127.0.0.1"}
+    path = lambda params: f"{endpoint}?{urlencode(params)}"  # noqa: E731
     port = _free_port()
     # No job runner in the measured server: whatever the bench wrote was processed beforehand, and
     # periodic jobs (a digest for every generated person) must not run inside the measurement.
     server = start_server(port, "--workers", str(workers), ESSAIM_JOBS="worker")
     try:
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        for path in warmup:
-            timed_get(warm, path, headers)
+        for _kind, params in mix(random.Random(3), warmup):
+            timed_get(warm, path(params), headers)
         warm.close()
-        latencies, errors, elapsed = drive(port, mix, headers, concurrency)
+        latencies, errors, elapsed = drive(port, [(kind, path(params)) for kind, params in mix(random.Random(7),
+                                                                                                requests)],
+                                           headers, concurrency)
         if errors:
             errors[0] += "\n  server log: " + server_log(server).replace("\n", "\n  ")
     finally:

@@ -37,3 +37,22 @@ def can_route(viewer, question) -> bool:
     """The asker, or a moderator of the question's place, may put a question to experts."""
     return (is_member_of_network(viewer) and question.kind == "question" and can_read_post(viewer, question)
             and (question.author_id == viewer.id or can_moderate_post(viewer, question)))
+
+
+def routing_refusal(person, question, pref, *, asked: bool, this_week: int) -> str:
+    """Why `question` cannot be put to `person` now, or "" when it can. `pref`: their
+    RoutingPreference (None: never chosen, so no); `asked`: it was put to them already;
+    `this_week`: questions put to them in the last 7 days."""
+    from .models import MAX_WEEKLY
+
+    if not person.is_active or person.is_placeholder or person.id == question.author_id:
+        return "unavailable"
+    if not can_read_post(person, question):
+        return "cannot_read"
+    if pref is None or not pref.accepts_questions:
+        return "not_accepting"
+    if asked:
+        return "asked"
+    if this_week >= min(pref.weekly_limit, MAX_WEEKLY):
+        return "weekly_limit"
+    return ""

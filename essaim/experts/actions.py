@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from essaim.core.errors import Forbidden, InvalidInput, NotFound
 from essaim.core.text import fold
 
-from .models import AreaKind, Endorsement, Expertise, ExpertiseArea, HiddenArea, RoutedQuestion, RoutingPreference
+from .models import MAX_WEEKLY, AreaKind, Endorsement, Expertise, ExpertiseArea, HiddenArea, RoutedQuestion, RoutingPreference
+from .ranking import answer_clock, answer_quality
 
 AREAS_PER_PLACE = 12  # topics and words kept per person and place
 TERM_CANDIDATES = 30  # a person's most frequent title words, weighed by how rare they are
 MAX_CONTRIBUTIONS = 5_000  # per person and kind: the latest
-MAX_WEEKLY = 5  # nobody receives more routed questions a week than this
 DEFAULT_WEEKLY = 3
 ROUTE_AT_ONCE = 3  # people a question may be routed to at once
 ROUTING_WINDOW = timedelta(days=7)
@@ -32,18 +32,6 @@ def _chunks(ids, size: int = 500):
     ids = sorted(ids)
     for i in range(0, len(ids), size):
         yield ids[i:i + size]
-
-
-def _quality(score: int, accepted: bool) -> float:
-    from .ranking import _quality as quality
-
-    return quality(score, accepted)
-
-
-def clock_of(moment) -> float:
-    from .ranking import EPOCH, RECENT_DAYS
-
-    return (moment - EPOCH).total_seconds() / 86400.0 / RECENT_DAYS
 
 
 def log_sum_exp(values) -> float | None:
@@ -88,13 +76,13 @@ def do_refresh_expertise(user_ids) -> int:
             if not keep("answer", uid):
                 continue
             key = (uid, place)
-            clocks[key].append(clock_of(created))
+            clocks[key].append(answer_clock(created))
             if key not in last_answer or created > last_answer[key]:
                 last_answer[key] = created
             counts[key]["answers"] += 1
             counts[key]["accepted"] += accepted_id == aid
             counts[key]["upvotes"] += max(score, 0)
-            threads[key][qid] = threads[key].get(qid, 0.0) + _quality(score, accepted_id == aid)
+            threads[key][qid] = threads[key].get(qid, 0.0) + answer_quality(score, accepted_id == aid)
             seen(key, created)
         posts = (Post.objects.filter(author_id__in=chunk, deleted_at__isnull=True).order_by("-id")
                  .values_list("author_id", "id", "community_id", "kind", "created_at"))
@@ -282,19 +270,36 @@ def do_set_routing(user, *, acting_user, accepts_questions: bool | None = None, 
     return pref
 
 
-def routed_this_week(user_id: int, now=None) -> int:
+def routed_this_week(user_ids, now=None) -> dict[int, int]:
+    """How many questions were put to each of these people in the last ROUTING_WINDOW (one query)."""
+    from django.db.models import Count
+
     now = now or timezone.now()
-    return RoutedQuestion.objects.filter(expert_id=user_id, created_at__gte=now - ROUTING_WINDOW).count()
+    return dict(RoutedQuestion.objects.filter(expert_id__in=list(user_ids), created_at__gte=now - ROUTING_WINDOW)
+                .values("expert_id").annotate(n=Count("id")).values_list("expert_id", "n"))
+
+
+def routing_refusals(question, people) -> dict[int, str]:
+    """For each of these people, why the question cannot be put to them now ("" when it can):
+    access.routing_refusal with their preference, whether they were asked and their week's count."""
+    from .access import routing_refusal
+
+    ids = [p.id for p in people]
+    prefs = {p.user_id: p for p in RoutingPreference.objects.filter(user_id__in=ids)}
+    asked = set(RoutedQuestion.objects.filter(question=question, expert_id__in=ids).values_list("expert_id",
+                                                                                               flat=True))
+    week = routed_this_week(ids)
+    return {p.id: routing_refusal(p, question, prefs.get(p.id), asked=p.id in asked, this_week=week.get(p.id, 0))
+            for p in people}
 
 
 def do_route_question(question, expert_ids, *, acting_user) -> list[int]:
-    """Put the question to these people (at most ROUTE_AT_ONCE): each must accept routed questions,
-    be under their weekly limit, be able to read the question, and not be asked it already. The
-    others are skipped. Returns the ids of the people notified."""
+    """Put the question to these people (at most ROUTE_AT_ONCE) when access.routing_refusal lets
+    it (they accept routed questions, are under their weekly limit, may read the question, were
+    not asked it already); the others are skipped. Returns the ids of the people notified."""
     from essaim.accounts.models import User
     from essaim.notifications.actions import notify
     from essaim.notifications.models import Kind
-    from essaim.stream.access import can_read_post
 
     from .access import can_route
 
@@ -310,26 +315,16 @@ def do_route_question(question, expert_ids, *, acting_user) -> list[int]:
             ids.append(n)
     if len(ids) > ROUTE_AT_ONCE:
         raise InvalidInput(_("Ask at most %(max)d people at once.") % {"max": ROUTE_AT_ONCE}, code="too_many_people")
-    routed: list[int] = []
     with transaction.atomic():
-        people = (User.objects.select_for_update().filter(id__in=ids, network_id=question.network_id, is_active=True,
-                                                          is_placeholder=False).exclude(id=acting_user.id)
-                  .order_by("id"))
-        prefs = {p.user_id: p for p in RoutingPreference.objects.filter(user_id__in=ids, accepts_questions=True)}
-        already = set(RoutedQuestion.objects.filter(question=question, expert_id__in=ids)
-                      .values_list("expert_id", flat=True))
+        # Locked: two askers at once cannot both take a person's last place of the week.
+        people = list(User.objects.select_for_update().filter(id__in=ids, network_id=question.network_id)
+                      .exclude(id=acting_user.id).order_by("id"))
+        refusals = routing_refusals(question, people)
+        routed = [p.id for p in people if not refusals[p.id]]
         now = timezone.now()
-        for person in people:
-            pref = prefs.get(person.id)
-            if pref is None or person.id in already or question.author_id == person.id:
-                continue
-            if routed_this_week(person.id, now) >= min(pref.weekly_limit, MAX_WEEKLY):
-                continue
-            if not can_read_post(person, question):
-                continue
-            RoutedQuestion.objects.create(network_id=question.network_id, question=question, expert=person,
-                                          asked_by=acting_user, created_at=now)
-            routed.append(person.id)
+        RoutedQuestion.objects.bulk_create([RoutedQuestion(network_id=question.network_id, question=question,
+                                                           expert_id=pid, asked_by=acting_user, created_at=now)
+                                            for pid in routed])
         if routed:
             notify(routed, kind=Kind.QUESTION_ROUTED, actor=acting_user, network_id=question.network_id,
                    post=question)

@@ -144,7 +144,7 @@ def _expertise(viewer, user) -> dict:
 def _routing(user) -> dict:
     pref = queries.routing_of(user)
     return {"accepts_questions": pref.accepts_questions, "weekly_limit": pref.weekly_limit,
-            "routed_this_week": actions.routed_this_week(user.id)}
+            "routed_this_week": actions.routed_this_week([user.id]).get(user.id, 0)}
 
 
 @router.get("/users/{user_id}/expertise", response=responses(200, ExpertiseOut),

@@ -13,26 +13,12 @@ from __future__ import annotations
 import random
 import time
 from datetime import timedelta
-from urllib.parse import urlencode
 
-from essaim.bench import refresh_planner_statistics
+from essaim.bench import bench_network, refresh_planner_statistics
 from essaim.search.bench import KINDS, VOCABULARY, _cumulative, body, vocabulary
 from essaim.search.bench import queries as search_queries
 
 AUTHORS = 50_000  # people who write (the others only read)
-
-
-def _network_and_admin():
-    from essaim.accounts.models import User
-    from essaim.core.models import Network
-
-    network = Network.objects.order_by("id").first()
-    if network is None:
-        raise SystemExit("there is no network yet: run `essaim demo` or `essaim createadmin` first.")
-    admin = User.objects.filter(network=network, is_admin=True, is_active=True).order_by("id").first()
-    if admin is None:
-        raise SystemExit("the network has no active administrator: run `essaim createadmin` first.")
-    return network, admin
 
 
 def ensure_people(target: int, *, say=print) -> dict:
@@ -40,7 +26,7 @@ def ensure_people(target: int, *, say=print) -> dict:
     from essaim.accounts.models import User
     from essaim.search.jobs import run_in_bulk as index
 
-    network, _admin = _network_and_admin()
+    network, _admin = bench_network()
     existing = User.objects.filter(network=network, is_active=True).count()
     missing = max(0, target - existing)
     started = time.perf_counter()
@@ -67,7 +53,7 @@ def ensure_contributions(target: int, *, seed: int = 20261127, say=print) -> dic
 
     from .jobs import run_in_bulk as summarise
 
-    network, admin = _network_and_admin()
+    network, admin = bench_network()
     existing = Post.objects.filter(network=network, community__isnull=True, deleted_at__isnull=True).count()
     missing = max(0, target - existing)
     started = time.perf_counter()
@@ -102,19 +88,13 @@ def queries(rng: random.Random, n: int) -> list[tuple[str, dict]]:
 
 def measure_experts(*, people: int = 200_000, corpus: int = 200_000, concurrency: int = 10, requests: int = 500,
                     warmup: int = 25, workers: int = 1, say=print) -> dict:
-    from essaim.accounts.actions import do_create_token
     from essaim.accounts.models import User
-    from essaim.bench import drive_api
+    from essaim.bench import measure_endpoint
 
     made_people = ensure_people(people, say=say)
     made = ensure_contributions(corpus, say=say)
-    admin = User.objects.get(id=made["admin_id"])
-    _token, raw = do_create_token(admin, scopes=["read"], name="bench experts", acting_user=admin)
-    headers = {"Authorization": f"Bearer {raw}", "Host": "127.0.0.1"}
-    path = lambda params: "/api/v1/experts?" + urlencode(params)  # noqa: E731
-    measured = drive_api([path(p) for _k, p in queries(random.Random(3), warmup)],
-                         [(k, path(p)) for k, p in queries(random.Random(7), requests)], headers,
-                         concurrency=concurrency, workers=workers)
+    measured = measure_endpoint(User.objects.get(id=made["admin_id"]), "/api/v1/experts", queries,
+                                requests=requests, warmup=warmup, concurrency=concurrency, workers=workers)
     return {"people": made_people["existing"] + made_people["generated"], "posts": made["existing"] + made["generated"],
             "generation_s": made_people["seconds"] + made["seconds"], "concurrency": concurrency, "workers": workers,
             **measured}

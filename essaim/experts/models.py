@@ -97,6 +97,9 @@ class Endorsement(models.Model):
         indexes = [models.Index(fields=["user", "skill"], name="endorsement_user_skill")]
 
 
+MAX_WEEKLY = 5  # nobody receives more routed questions a week than this
+
+
 class RoutingPreference(models.Model):
     """Whether a person accepts questions routed to them, and how many a week at most."""
 

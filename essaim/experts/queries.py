@@ -118,23 +118,17 @@ def top_areas(viewer, limit: int = 30) -> list[tuple[str, int]]:
 
 
 def suggestions_for(viewer, question, *, limit: int = 5):
-    """The people best placed to answer this question, as its viewer (the asker) sees it, with
-    whether it can be put to each of them now."""
-    from essaim.stream.access import can_read_post
-
-    from .actions import MAX_WEEKLY, routed_this_week
-    from .models import RoutedQuestion
+    """The people best placed to answer this question, as its viewer (the asker) sees it, each with
+    `refusal`: why it cannot be put to them now ("" when it can; access.routing_refusal),
+    `routable` and `asked`."""
+    from .actions import routing_refusals
     from .ranking import find_experts
 
     topics = " ".join(t.name for t in question.topics.all())
     experts = find_experts(viewer, f"{question.title}\n{topics}\n{question.body}", limit=limit,
                            exclude={question.author_id})
-    prefs = {p.user_id: p for p in RoutingPreference.objects.filter(user_id__in=[e.user.id for e in experts])}
-    asked = set(RoutedQuestion.objects.filter(question=question).values_list("expert_id", flat=True))
+    refusals = routing_refusals(question, [e.user for e in experts])
     for e in experts:
-        pref = prefs.get(e.user.id)
-        e.asked = e.user.id in asked
-        e.routable = bool(pref and pref.accepts_questions and not e.user.is_placeholder and not e.asked
-                          and routed_this_week(e.user.id) < min(pref.weekly_limit, MAX_WEEKLY)
-                          and can_read_post(e.user, question))
+        e.refusal = refusals[e.user.id]
+        e.routable, e.asked = not e.refusal, e.refusal == "asked"
     return experts

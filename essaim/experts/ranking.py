@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
@@ -46,7 +47,6 @@ from essaim.search import ranking as search_ranking
 from essaim.search.engine import best_documents
 from essaim.search.query import STOP_WORDS, Query, Term
 from essaim.search.text import words
-from essaim.stream.access import readable_place_q
 
 METHODS = ("essaim", "model2", "answers")
 DOCUMENTS = 400  # documents retrieved per query
@@ -131,7 +131,8 @@ def _recency(when, now) -> float:
     return RECENCY_FLOOR + (1 - RECENCY_FLOOR) / (1.0 + age / RECENCY_DAYS)
 
 
-def _quality(score: int, accepted: bool) -> float:
+def answer_quality(score: int, accepted: bool) -> float:
+    """How much an answer counts as evidence: accepted, voted up (halved when voted down)."""
     q = 1.0 + (ACCEPTED if accepted else 0.0) + VOTES * math.log1p(max(score, 0))
     return q / 2 if score < 0 else q
 
@@ -201,14 +202,14 @@ def _essaim(rows, now) -> _Tally:
                       Evidence("question", r.object_id, r.object_id, r.title, _url("question", r.object_id, None),
                                date=r.created_at))
             for aid, author, score, accepted, created in by_question.get(r.object_id, ()):
-                tally.add(author, rel * THREAD * _quality(score, accepted) * _recency(created, now),
+                tally.add(author, rel * THREAD * answer_quality(score, accepted) * _recency(created, now),
                           Evidence("answer", aid, r.object_id, r.title, _url("answer", aid, r.object_id), score=score,
                                    accepted=accepted, date=created))
         elif r.type == "answer":
             if r.object_id not in own:
                 continue
             score, accepted = own[r.object_id]
-            tally.add(r.author_id, rel * OWN * _quality(score, accepted) * recency,
+            tally.add(r.author_id, rel * OWN * answer_quality(score, accepted) * recency,
                       Evidence("answer", r.object_id, r.post_id, r.title, _url("answer", r.object_id, r.post_id),
                                score=score, accepted=accepted, date=r.created_at))
         elif r.type == "post":
@@ -259,14 +260,20 @@ def _prior(counts: dict | None) -> float:
     return (1.0 + counts["answers"] + RECENT_WEIGHT * counts["recent"]) ** PRIOR_POWER
 
 
-def _place_counts(viewer, user_ids, community_ids=()) -> dict[int, dict]:
-    """What each person did in the places the viewer may read (or in these communities)."""
+def _readable_summaries(viewer, community_ids=()):
+    """Expertise rows of the places the viewer may read (of these communities among them)."""
+    from .access import areas_visible_to
     from .models import Expertise
 
+    qs = areas_visible_to(Expertise.objects.all(), viewer)
+    return qs.filter(community_id__in=list(community_ids)) if community_ids else qs
+
+
+def _place_counts(viewer, user_ids, community_ids=()) -> dict[int, dict]:
+    """What each person did in the places the viewer may read (or in these communities)."""
     if not user_ids:
         return {}
-    qs = Expertise.objects.filter(network_id=viewer.network_id, user_id__in=list(user_ids))
-    qs = qs.filter(community_id__in=list(community_ids)) if community_ids else qs.filter(readable_place_q(viewer))
+    qs = _readable_summaries(viewer, community_ids).filter(user_id__in=list(user_ids))
     out: dict[int, dict] = {}
     rows = list(qs.values_list("user_id", "answers", "accepted", "questions", "posts", "comments", "answer_clock",
                                "last_answer_at"))
@@ -280,14 +287,18 @@ def _place_counts(viewer, user_ids, community_ids=()) -> dict[int, dict]:
     return out
 
 
+def answer_clock(moment) -> float:
+    """An answer's contribution to an Expertise row's answer_clock (its log-sum-exp)."""
+    return (moment - EPOCH).total_seconds() / 86400.0 / RECENT_DAYS
+
+
 def recent_answers(clock: float | None, moment) -> float:
     """About how many answers in the RECENT_DAYS before `moment` (exponentially decayed): from an
     Expertise row's answer_clock. The moment is the latest answer among the people compared, so
     that a quiet place's experts are compared among themselves, not with the calendar."""
     if clock is None or moment is None:
         return 0.0
-    now = (moment - EPOCH).total_seconds() / 86400.0 / RECENT_DAYS
-    return math.exp(min(clock - now, 50.0))
+    return math.exp(min(clock - answer_clock(moment), 50.0))
 
 
 def _skills(viewer, query: Query, text: str) -> dict[int, list[Evidence]]:
@@ -318,7 +329,7 @@ def _skills(viewer, query: Query, text: str) -> dict[int, list[Evidence]]:
     out: dict[int, list[Evidence]] = {}
     for user_id, skill_id in holders[:5_000]:
         out.setdefault(user_id, []).append(Evidence("skill", skill_id, None, skills[skill_id],
-                                                    f"/people/?skill={skills[skill_id]}",
+                                                    "/people/?" + urlencode({"skill": skills[skill_id]}),
                                                     endorsements=endorsed.get((user_id, skill_id), 0)))
     return out
 
@@ -376,11 +387,7 @@ def _most_answers(viewer, *, community_ids=(), limit: int = 10, exclude=()) -> l
     """The baseline: people by how many answers they wrote (in the places the viewer may read)."""
     from essaim.accounts.models import User
 
-    from .models import Expertise
-
-    qs = Expertise.objects.filter(network_id=viewer.network_id, user__is_active=True).exclude(
-        user_id__in=list(exclude))
-    qs = qs.filter(community_id__in=list(community_ids)) if community_ids else qs.filter(readable_place_q(viewer))
+    qs = _readable_summaries(viewer, community_ids).filter(user__is_active=True).exclude(user_id__in=list(exclude))
     top = list(qs.values("user_id").annotate(n=Sum("answers"), a=Sum("accepted")).filter(n__gt=0)
                .order_by("-n", "user_id")[:limit])
     users = User.objects.select_related("organization").prefetch_related("skills").in_bulk(

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -127,31 +128,28 @@ def hide_area(request):
 # Questions put to people
 
 
+REFUSALS = {"asked": _lazy("Already asked"), "not_accepting": _lazy("Does not take questions"),
+            "weekly_limit": _lazy("Cannot take more questions this week"),
+            "cannot_read": _lazy("Cannot read this question"), "unavailable": _lazy("Cannot be asked")}
+
+
 def suggestions_context(viewer, question) -> dict:
     """The question page's box, for those who may ask people to answer (the asker, moderators):
     who could answer (the viewer left out), and why someone cannot be asked now."""
     from .access import can_route
-    from .models import RoutingPreference
     from .queries import suggestions_for
 
     if not can_route(viewer, question):  # the asker and moderators only: a ranking costs a search
         return {"suggested": [], "can_route": False, "any_routable": False, "route_at_once": actions.ROUTE_AT_ONCE}
-    people = [e for e in suggestions_for(viewer, question) if e.user.id != viewer.id]
-    may_route = bool(people)
-    accepting = set()
-    if may_route:
-        accepting = set(RoutingPreference.objects.filter(user_id__in=[e.user.id for e in people],
-                                                         accepts_questions=True).values_list("user_id", flat=True))
     cards = []
-    for e in people:
+    for e in suggestions_for(viewer, question):
+        if e.user.id == viewer.id:
+            continue
         card = expert_card(e, evidence=1)
-        card["routable"] = may_route and e.routable
-        card["why_not"] = ""
-        if may_route and not e.routable:
-            card["why_not"] = (_("Already asked") if e.asked else _("Does not take questions")
-                               if e.user.id not in accepting else _("Cannot take more questions this week"))
+        card["routable"] = e.routable
+        card["why_not"] = str(REFUSALS.get(e.refusal, "")) if e.refusal else ""
         cards.append(card)
-    return {"suggested": cards, "can_route": may_route, "any_routable": any(c["routable"] for c in cards),
+    return {"suggested": cards, "can_route": bool(cards), "any_routable": any(c["routable"] for c in cards),
             "route_at_once": actions.ROUTE_AT_ONCE}
 
 

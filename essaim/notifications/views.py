@@ -135,7 +135,7 @@ def _routing_context(user, form=None) -> dict:
     if form is None:
         pref = routing_of(user)
         form = RoutingForm(initial={"accepts_questions": pref.accepts_questions, "weekly_limit": pref.weekly_limit})
-    return {"routing_form": form, "routed_this_week": routed_this_week(user.id)}
+    return {"routing_form": form, "routed_this_week": routed_this_week([user.id]).get(user.id, 0)}
 
 
 def _settings_context(user, prefs, *, chosen=None, levels=None, error: str = "", routing_form=None) -> dict:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import random
 import time
 from datetime import timedelta
-from urllib.parse import urlencode
 
 COMMON = ("projet", "équipe", "client", "réunion", "budget", "team", "meeting", "project", "report", "service",
           "données", "process", "formation", "planning", "customer", "release", "contrat", "support")
@@ -73,21 +72,15 @@ def ensure_corpus(target: int, *, seed: int = 20261126, say=print) -> dict:
     """Top the first network up to `target` posts and questions; returns what was there and made."""
     from django.utils import timezone
 
-    from essaim.accounts.models import User
+    from essaim.bench import bench_network
     from essaim.communities import actions as communities
     from essaim.communities.models import Community
-    from essaim.core.models import Network
     from essaim.stream import actions as stream
     from essaim.stream.models import Post
 
     from .jobs import run_in_bulk
 
-    network = Network.objects.order_by("id").first()
-    if network is None:
-        raise SystemExit("there is no network yet: run `essaim demo` or `essaim createadmin` first.")
-    admin = User.objects.filter(network=network, is_admin=True, is_active=True).order_by("id").first()
-    if admin is None:
-        raise SystemExit("the network has no active administrator: run `essaim createadmin` first.")
+    network, admin = bench_network()
     existing = Post.objects.filter(network=network, deleted_at__isnull=True).count()
     missing = max(0, target - existing)
     started = time.perf_counter()
@@ -146,17 +139,11 @@ def queries(rng: random.Random, n: int, *, kinds=KINDS, limit: int = 20) -> list
 
 def measure_search(*, corpus: int = 200_000, concurrency: int = 10, requests: int = 600, warmup: int = 30,
                    workers: int = 1, say=print) -> dict:
-    from essaim.accounts.actions import do_create_token
     from essaim.accounts.models import User
-    from essaim.bench import drive_api
+    from essaim.bench import measure_endpoint
 
     made = ensure_corpus(corpus, say=say)
-    admin = User.objects.get(id=made["admin_id"])
-    _token, raw = do_create_token(admin, scopes=["read"], name="bench search", acting_user=admin)
-    headers = {"Authorization": f"Bearer {raw}", "Host": "127.0.0.1"}
-    path = lambda params: "/api/v1/search?" + urlencode(params)  # noqa: E731
-    measured = drive_api([path(params) for _kind, params in queries(random.Random(3), warmup)],
-                         [(kind, path(params)) for kind, params in queries(random.Random(7), requests)], headers,
-                         concurrency=concurrency, workers=workers)
+    measured = measure_endpoint(User.objects.get(id=made["admin_id"]), "/api/v1/search", queries, requests=requests,
+                                warmup=warmup, concurrency=concurrency, workers=workers)
     return {"posts": made["existing"] + made["generated"], "generated": made["generated"],
             "generation_s": made["seconds"], "concurrency": concurrency, "workers": workers, **measured}

@@ -225,3 +225,31 @@ def test_the_experts_endpoint_costs_the_same_queries_for_one_or_many_people(worl
     many, nine = count()
     assert (one, nine) == (1, 9) or nine > one
     assert many == few
+
+
+def test_a_suggested_person_who_cannot_read_the_question_is_not_routable(world, thread, api_as):
+    _opt_in(world.outsider)
+    thread("company", "Zorblax billing export format?",
+           answers=[(world.outsider, "The zorblax billing export is a CSV with one row per invoice.", 2, True)])
+    from essaim.questions import actions as qa
+
+    question = qa.do_ask_question(world.member, "Zorblax billing export for the club?", "Which format?",
+                                  community=world.private)
+    items = api_as(world.member).get(f"questions/{question.id}/experts").json_body["items"]
+    outsider = [i for i in items if i["person"]["handle"] == "outsider"]
+    assert outsider and outsider[0]["routable"] is False and outsider[0]["asked"] is False
+
+
+def test_an_unreadable_community_filter_reveals_nothing(world, thread):
+    from essaim.experts.ranking import find_experts
+
+    thread("secret", "Zorblax payroll export?", answers=[(world.owner, "Zorblax payroll export runs nightly.", 2,
+                                                          True)])
+    thread("company", "Payroll export schedule?", answers=[(world.owner, "The payroll export runs nightly.", 0,
+                                                            False)])
+    # Called directly with a community the viewer may not read: no evidence, no counts from it.
+    found = find_experts(world.outsider, "payroll export", community_ids=[world.secret.id])
+    assert found == []
+    for method in ("answers", "essaim"):
+        owner = [e for e in find_experts(world.outsider, "payroll export", method=method) if e.user == world.owner]
+        assert [(e.answers, e.accepted) for e in owner] == [(1, 0)]
