@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from essaim.core import activity, names, text
-from essaim.core.errors import Conflict, Forbidden, InvalidInput
+from essaim.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from essaim.core.mail import send_on_commit
 from essaim.core.models import Name, Network
 
@@ -453,3 +453,30 @@ def do_bulk_create_people(network: Network, people: list[tuple[str, str]]) -> li
             queue_people(network.id, [u.id for u in made])
         ids.extend(u.id for u in made)
     return ids
+
+
+def do_bulk_follow(network: Network, pairs: list[tuple[int, int]]) -> int:
+    """Many follows at once (generated data): (follower id, followee id) pairs of people of the
+    network; following oneself is refused, a follow that exists stays as it is. One transaction,
+    one statement per 10,000 rows. No activity. Returns how many were new."""
+    people = sorted({i for pair in pairs for i in pair})
+    found = set()
+    for start in range(0, len(people), 10_000):
+        found.update(User.objects.filter(network=network, id__in=people[start:start + 10_000])
+                     .values_list("id", flat=True))
+    if len(found) != len(people):
+        raise NotFound()
+    if any(a == b for a, b in pairs):
+        raise InvalidInput(_("You cannot follow yourself."), code="invalid_follow")
+    rows = [Follow(network=network, follower_id=a, followee_id=b) for a, b in pairs]
+    followers = sorted({a for a, _b in pairs})
+
+    def count() -> int:
+        return sum(Follow.objects.filter(follower_id__in=followers[i:i + 10_000]).count()
+                   for i in range(0, len(followers), 10_000))
+
+    with transaction.atomic():
+        before = count()
+        for start in range(0, len(rows), 10_000):
+            Follow.objects.bulk_create(rows[start:start + 10_000], ignore_conflicts=True)
+        return count() - before

@@ -235,3 +235,80 @@ def do_remove_member(community: Community, user, *, acting_user) -> None:
         access.require_owner(acting_user, community)
     membership.user = user
     _remove_membership(community, membership)
+
+
+def do_bulk_create_communities(creator, communities: list[tuple[str, str, str, str]]) -> list[int]:
+    """Many communities at once (generated data): (name, slug, visibility, description), each owned
+    by `creator`, in one transaction, one statement per 1,000, their slugs claimed (a slug already
+    taken refuses them all: nothing written). No activity or notification; one event per
+    community for the search index. Returns the new ids."""
+    if not access.can_create_community(creator):
+        raise Forbidden(_("Only administrators can create communities in this network."))
+    network_id = creator.network_id
+    rows = []
+    for name, slug, visibility, description in communities:
+        name = _clean_text(name, "name", 100, required=True)
+        rows.append(Community(network_id=network_id, name=name, sort_name=text.fold(name)[:100],
+                              slug=names.validate_name(slug), description=_clean_text(description, "description", 2000),
+                              visibility=_check_visibility(visibility), created_by=creator, member_count=1))
+    slugs = [c.slug for c in rows]
+    ids: list[int] = []
+    with transaction.atomic():
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start:start + 1000]
+            if len(set(slugs)) != len(slugs) or Name.objects.filter(
+                    network_id=network_id, name__in=[c.slug for c in chunk]).exists():
+                raise Conflict(_("This name is already taken."), code="name_taken")
+            made = Community.objects.bulk_create(chunk)
+            Name.objects.bulk_create([Name(network_id=network_id, name=c.slug, kind=Name.Kind.COMMUNITY, object_id=c.id)
+                                      for c in made])
+            Membership.objects.bulk_create([Membership(network_id=network_id, community=c, user=creator, role=Role.OWNER)
+                                            for c in made])
+            for c in made:
+                emit_on_commit(events.COMMUNITY_UPDATED, network_id=network_id, data={"community_id": str(c.id)})
+            ids.extend(c.id for c in made)
+    access.forget_roles(creator)
+    return ids
+
+
+def do_bulk_add_members(community_members: dict[int, list[int]], *, acting_user) -> int:
+    """Many people into many communities at once (generated data), as members: {community id: [person
+    ids]}, by someone who manages each of these communities; people already members stay as they
+    are. One transaction, one statement per 5,000 rows; member counts kept exact; one event per
+    community (its member count is searchable). No notification. Returns how many joined."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, OuterRef, Subquery
+
+    network_id = acting_user.network_id
+    wanted = sorted(community_members)
+    communities = {c.id: c for c in Community.objects.filter(network_id=network_id, id__in=wanted)}
+    for community_id in wanted:
+        if community_id not in communities:
+            raise NotFound()
+        access.require_manage_members(acting_user, communities[community_id])
+    people = sorted({uid for ids in community_members.values() for uid in ids})
+    found = set()
+    for start in range(0, len(people), 10_000):
+        found.update(get_user_model().objects.filter(network_id=network_id, is_active=True,
+                                                     id__in=people[start:start + 10_000]).values_list("id", flat=True))
+    if len(found) != len(people):
+        raise NotFound()
+    rows = [Membership(network_id=network_id, community_id=cid, user_id=uid, role=Role.MEMBER)
+            for cid in wanted for uid in community_members[cid]]
+    def count() -> int:
+        return sum(Membership.objects.filter(community_id__in=wanted[i:i + 5000]).count()
+                   for i in range(0, len(wanted), 5000))
+
+    with transaction.atomic():
+        before = count()
+        for start in range(0, len(rows), 5000):
+            Membership.objects.bulk_create(rows[start:start + 5000], ignore_conflicts=True)
+        size = (Membership.objects.filter(community_id=OuterRef("pk")).order_by().values("community_id")
+                .annotate(n=Count("id")).values("n"))
+        for start in range(0, len(wanted), 5000):
+            Community.objects.filter(id__in=wanted[start:start + 5000]).update(member_count=Subquery(size))
+        for cid in wanted:
+            emit_on_commit(events.COMMUNITY_UPDATED, network_id=network_id, data={"community_id": str(cid)})
+        joined = count() - before
+    access.forget_roles()
+    return joined

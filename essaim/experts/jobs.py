@@ -43,6 +43,11 @@ class People:
             self.posts.add(post_id)  # its place, topics or accepted answer: everyone's part in it
         elif event_type.startswith("comment."):
             self.comments.add(_int(data.get("comment_id")))
+        elif event_type == stream_events.COMMENTS_BULK_CREATED:
+            self.comments.update(filter(None, (_int(i) for i in data.get("comment_ids") or ())))
+        elif event_type == question_events.ANSWERS_BULK_CREATED:  # answers, some accepted: everyone's part
+            self.answers.update(filter(None, (_int(i) for i in data.get("answer_ids") or ())))
+            self.posts.update(filter(None, (_int(i) for i in data.get("accepted_post_ids") or ())))
         elif event_type in (question_events.ANSWER_CREATED, question_events.ANSWER_UPDATED,
                             question_events.ANSWER_DELETED):
             self.answers.add(_int(data.get("answer_id")))
@@ -59,18 +64,19 @@ class People:
         for s in (self.posts, self.post_authors, self.answers, self.comments):
             s.discard(None)
         ids: set[int] = set()
-        if self.post_authors or self.posts:
-            ids.update(Post.objects.filter(id__in=sorted(self.post_authors | self.posts))
-                       .values_list("author_id", flat=True))
+        wanted = sorted(self.post_authors | self.posts)
+        for start in range(0, len(wanted), 10_000):
+            ids.update(Post.objects.filter(id__in=wanted[start:start + 10_000]).order_by()
+                       .values_list("author_id", flat=True).distinct())
         if self.posts:
             ids.update(Answer.objects.filter(question_id__in=sorted(self.posts)).values_list("author_id", flat=True)
                        .distinct()[:MAX_PER_POST])
             ids.update(Comment.objects.filter(post_id__in=sorted(self.posts)).values_list("author_id", flat=True)
                        .distinct()[:MAX_PER_POST])
-        if self.answers:
-            ids.update(Answer.objects.filter(id__in=sorted(self.answers)).values_list("author_id", flat=True))
-        if self.comments:
-            ids.update(Comment.objects.filter(id__in=sorted(self.comments)).values_list("author_id", flat=True))
+        for model, wanted in ((Answer, sorted(self.answers)), (Comment, sorted(self.comments))):
+            for start in range(0, len(wanted), 10_000):  # bulk-written content: bounded statements
+                ids.update(model.objects.filter(id__in=wanted[start:start + 10_000]).order_by()
+                           .values_list("author_id", flat=True).distinct())
         return ids
 
 
@@ -114,6 +120,7 @@ def run_in_bulk() -> int:
 
 run_job_on(stream_events.POST_CREATED, stream_events.POST_UPDATED, stream_events.POST_DELETED,
            stream_events.POSTS_BULK_CREATED, stream_events.COMMENT_CREATED, stream_events.COMMENT_DELETED,
+           stream_events.COMMENTS_BULK_CREATED, question_events.ANSWERS_BULK_CREATED,
            question_events.ANSWER_CREATED, question_events.ANSWER_UPDATED, question_events.ANSWER_DELETED,
            question_events.ANSWER_ACCEPTED, question_events.VOTES_CHANGED, question_events.QUESTION_UPDATED,
            job=JOB)

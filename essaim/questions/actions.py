@@ -126,6 +126,50 @@ def do_answer_question(question: Post, author: User, body: str, *, created_at=No
     return answer
 
 
+def do_bulk_answer(network_id: int, answers: list[tuple]) -> list[int]:
+    """Many answers at once (generated data): (question id, author, body, created_at, accepted), each
+    author able to read their question, at most one accepted per question (as if its asker had
+    accepted it). One transaction, one statement per 1,000; answer counts and accepted answers
+    kept exact; one event per 1,000 for the jobs (search, expertise). No notification or activity.
+    Returns the new ids."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from essaim.stream.actions import readable_by_authors
+
+    questions = readable_by_authors(network_id, [(who, qid) for qid, who, _b, _t, _a in answers])
+    accepted_of: dict[int, int] = {}
+    rows = []
+    for index, (qid, who, body, created_at, accepted) in enumerate(answers):
+        if questions[qid].kind != "question":
+            raise NotFound()
+        if accepted:
+            if qid in accepted_of:
+                raise InvalidInput(_("A question has one accepted answer."), code="two_accepted")
+            accepted_of[qid] = index
+        body = clean_body(body)
+        html, _resolved, _topic_names = _render(network_id, body)
+        rows.append(Answer(network_id=network_id, question=questions[qid], author=who, body=body, html=html,
+                           created_at=created_at or timezone.now()))
+    ids: list[int] = []
+    with transaction.atomic():
+        for start in range(0, len(rows), 1000):
+            chunk = Answer.objects.bulk_create(rows[start:start + 1000])
+            ids.extend(a.id for a in chunk)
+            accepted = [qid for qid, index in accepted_of.items() if start <= index < start + 1000]
+            for qid in accepted:
+                Post.objects.filter(pk=qid).update(accepted_answer_id=ids[accepted_of[qid]])
+            emit_on_commit(events.ANSWERS_BULK_CREATED, network_id=network_id, data={
+                "answer_ids": [a.id for a in chunk], "post_ids": sorted({a.question_id for a in chunk}),
+                "accepted_post_ids": accepted})
+        live = (Answer.objects.filter(question_id=OuterRef("pk"), deleted_at__isnull=True).order_by()
+                .values("question_id").annotate(n=Count("id")).values("n"))
+        touched = sorted(questions)
+        for start in range(0, len(touched), 5000):
+            Post.objects.filter(id__in=touched[start:start + 5000]).update(answer_count=Coalesce(Subquery(live), 0))
+    return ids
+
+
 @transaction.atomic
 def do_edit_answer(answer: Answer, body: str, *, acting_user: User) -> Answer:
     if answer.deleted_at is not None or not access.can_edit_answer(acting_user, answer):

@@ -9,6 +9,7 @@ ANSWER_DELETED = "answer.deleted"
 ANSWER_ACCEPTED = "answer.accepted"
 VOTES_CHANGED = "vote.changed"
 QUESTION_UPDATED = "question.updated"
+ANSWERS_BULK_CREATED = "answers.bulk_created"  # data: {"answer_ids": [...], "post_ids": [...]} (generated data)
 
 ALL = (ANSWER_CREATED, ANSWER_UPDATED, ANSWER_DELETED, ANSWER_ACCEPTED, VOTES_CHANGED, QUESTION_UPDATED)
 
@@ -20,3 +21,4 @@ def _readers(event, user_ids):
 
 
 declare(*ALL, audience=_readers)
+declare(ANSWERS_BULK_CREATED, audience=lambda event, user_ids: set())  # jobs react; no page shows it live

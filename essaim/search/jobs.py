@@ -8,6 +8,7 @@ from __future__ import annotations
 from essaim.communities import events as community_events
 from essaim.core.events import run_job_on
 from essaim.core.jobs import enqueue, job
+from essaim.questions import events as question_events
 from essaim.stream import events as stream_events
 
 from . import indexing
@@ -37,6 +38,10 @@ class Targets:
             self.ids["post"].add(post_id)
         elif event_type == stream_events.POSTS_BULK_CREATED:
             self.ids["post"].update(filter(None, (_int(i) for i in data.get("post_ids") or ())))
+        elif event_type in (stream_events.COMMENTS_BULK_CREATED, stream_events.REACTIONS_BULK_CHANGED,
+                            question_events.ANSWERS_BULK_CREATED):
+            for kind, key in (("comment", "comment_ids"), ("answer", "answer_ids"), ("post", "post_ids")):
+                self.ids[kind].update(filter(None, (_int(i) for i in data.get(key) or ())))
         elif event_type == stream_events.POST_DELETED:
             self.deleted_posts.add(post_id)
         elif event_type.startswith("comment.") or event_type == stream_events.REACTIONS_CHANGED:
@@ -121,13 +126,8 @@ def queue_person(user) -> None:
 
 
 run_job_on(stream_events.POST_CREATED, stream_events.POST_UPDATED, stream_events.POST_DELETED,
-           stream_events.POSTS_BULK_CREATED,
+           stream_events.POSTS_BULK_CREATED, stream_events.COMMENTS_BULK_CREATED, stream_events.REACTIONS_BULK_CHANGED,
            stream_events.COMMENT_CREATED, stream_events.COMMENT_UPDATED, stream_events.COMMENT_DELETED,
            stream_events.REACTIONS_CHANGED, community_events.COMMUNITY_UPDATED, community_events.MEMBERSHIP_CHANGED,
            job="search.index")
-try:
-    from essaim.questions import events as question_events
-except ImportError:  # pragma: no cover
-    question_events = None
-if question_events is not None:
-    run_job_on(*question_events.ALL, job="search.index")
+run_job_on(*question_events.ALL, question_events.ANSWERS_BULK_CREATED, job="search.index")

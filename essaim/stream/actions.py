@@ -317,10 +317,10 @@ def do_unfollow_topic(user: User, name: str) -> None:
 
 def do_bulk_create_posts(author: User, posts: list[tuple], *, community: Community | None = None) -> list[int]:
     """Many plain posts at once (generated data for measurements): (body, created_at) pairs by
-    `author`, or (body, created_at, another author) triples, in one place, written in one
-    statement per 1,000, with one event per 1,000 (what reacts to it, such as search indexing, does
-    so in bulk). No notification or activity. Every author must be allowed to post there, else
-    nothing is written. Returns the new ids."""
+    `author`, or (body, created_at, another author) triples, or (body, created_at, author, title)
+    for questions, in one place, written in one statement per 1,000, with one event per 1,000
+    (what reacts to it, such as search indexing, does so in bulk). No notification or activity.
+    Every author must be allowed to post there, else nothing is written. Returns the new ids."""
     authors = {author.id: author}
     for item in posts:
         if len(item) > 2 and item[2] is not None:
@@ -331,18 +331,100 @@ def do_bulk_create_posts(author: User, posts: list[tuple], *, community: Communi
             raise Forbidden(_("Join the community to post in it."), code="not_member")
         if community is None and (who.network_id != author.network_id or not access.can_post_to_all_company(who)):
             raise Forbidden(_("Only administrators post to All company in this network."), code="announcements_only")
+    rows = []
+    for item in posts:
+        body, created_at = item[0], item[1]
+        who = item[2] if len(item) > 2 and item[2] is not None else author
+        title = item[3] if len(item) > 3 else ""
+        if title:
+            from essaim.questions.actions import clean_title
+
+            title = clean_title(title)
+        body = clean_body(body)
+        html, _resolved, _topics_found = _render(author.network_id, body)
+        rows.append(Post(network_id=author.network_id, author=who, community=community, body=body, html=html,
+                         created_at=created_at or timezone.now(), kind="question" if title else "post",
+                         title=title or ""))
     ids: list[int] = []
-    for start in range(0, len(posts), 1000):
-        rows = []
-        for item in posts[start:start + 1000]:
-            body, created_at = item[0], item[1]
-            who = item[2] if len(item) > 2 and item[2] is not None else author
-            body = clean_body(body)
-            html, _resolved, _topics_found = _render(author.network_id, body)
-            rows.append(Post(network_id=author.network_id, author=who, community=community, body=body, html=html,
-                             created_at=created_at or timezone.now()))
-        with transaction.atomic():
-            made = [p.id for p in Post.objects.bulk_create(rows)]
+    with transaction.atomic():  # all or nothing
+        for start in range(0, len(rows), 1000):
+            made = [p.id for p in Post.objects.bulk_create(rows[start:start + 1000])]
             emit_on_commit(events.POSTS_BULK_CREATED, network_id=author.network_id, data={"post_ids": made})
-        ids.extend(made)
+            ids.extend(made)
     return ids
+
+
+def readable_by_authors(network_id: int, pairs: list[tuple[User, int]]) -> dict[int, Post]:
+    """The posts of (person, post id) pairs, checked in bulk: each must exist in the network, not be
+    deleted, and be readable by its person (who may then comment on it or react to it). One
+    query per 5,000 posts. Raises Forbidden (nothing is written) when one is not."""
+    wanted = sorted({post_id for _who, post_id in pairs})
+    posts: dict[int, Post] = {}
+    for start in range(0, len(wanted), 5000):
+        for post in Post.objects.filter(network_id=network_id, id__in=wanted[start:start + 5000],
+                                        deleted_at__isnull=True).select_related("community"):
+            posts[post.id] = post
+    for who, post_id in pairs:
+        post = posts.get(post_id)
+        if post is None or who.network_id != network_id or not access.can_read_post(who, post):
+            raise Forbidden()
+    return posts
+
+
+def do_bulk_create_comments(network_id: int, comments: list[tuple]) -> list[int]:
+    """Many top-level comments at once (generated data): (post id, author, body, created_at), each
+    author able to read their post, in one transaction, one statement per 1,000, the posts'
+    comment counts kept exact, and one event per 1,000 for the jobs (search, expertise). No
+    notification or activity. Returns the new ids."""
+    posts = readable_by_authors(network_id, [(who, post_id) for post_id, who, _b, _t in comments])
+    rows = []
+    for post_id, who, body, created_at in comments:
+        body = clean_body(body)
+        html, _resolved, _topics_found = _render(network_id, body)
+        rows.append(Comment(network_id=network_id, post=posts[post_id], author=who, body=body, html=html,
+                            created_at=created_at or timezone.now()))
+    ids: list[int] = []
+    with transaction.atomic():
+        for start in range(0, len(rows), 1000):
+            chunk = Comment.objects.bulk_create(rows[start:start + 1000])
+            ids.extend(c.id for c in chunk)
+            touched = sorted({c.post_id for c in chunk})
+            emit_on_commit(events.COMMENTS_BULK_CREATED, network_id=network_id,
+                           data={"comment_ids": [c.id for c in chunk], "post_ids": touched})
+        _recount_comments(sorted({post_id for post_id, *_rest in comments}))
+    return ids
+
+
+def _recount_comments(post_ids: list[int]) -> None:
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    live = (Comment.objects.filter(post_id=OuterRef("pk"), deleted_at__isnull=True).order_by()
+            .values("post_id").annotate(n=Count("id")).values("n"))
+    for start in range(0, len(post_ids), 5000):
+        Post.objects.filter(id__in=post_ids[start:start + 5000]).update(comment_count=Coalesce(Subquery(live), 0))
+
+
+def do_bulk_react(network_id: int, reactions: list[tuple]) -> int:
+    """Many reactions to posts at once (generated data): (person, post id, kind), each person able to
+    read the post; the same reaction twice counts once. One transaction, one event per 5,000
+    posts (search ranks engagement). No notification. Returns how many were new."""
+    for _who, _post_id, kind in reactions:
+        if kind not in ReactionKind.values:
+            raise InvalidInput(_("Unknown reaction."), code="invalid_reaction")
+    readable_by_authors(network_id, [(who, post_id) for who, post_id, _k in reactions])
+    rows = [Reaction(network_id=network_id, user=who, post_id=post_id, kind=kind) for who, post_id, kind in reactions]
+    post_ids = sorted({post_id for _who, post_id, _k in reactions})
+
+    def count() -> int:
+        return sum(Reaction.objects.filter(post_id__in=post_ids[i:i + 5000]).count()
+                   for i in range(0, len(post_ids), 5000))
+
+    with transaction.atomic():
+        before = count()
+        for start in range(0, len(rows), 2000):
+            Reaction.objects.bulk_create(rows[start:start + 2000], ignore_conflicts=True)
+        for start in range(0, len(post_ids), 5000):
+            emit_on_commit(events.REACTIONS_BULK_CHANGED, network_id=network_id,
+                           data={"post_ids": post_ids[start:start + 5000]})
+        return count() - before
