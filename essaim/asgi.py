@@ -43,6 +43,9 @@ async def _lifespan(receive, send) -> None:
             if _runner is not None:
                 _runner.stop()
             await live.hub.stop()
+            from essaim.core.multiproc import forget_process
+
+            forget_process(settings.ESSAIM_METRICS_DIR)  # this process's open streams no longer count
             await send({"type": "lifespan.shutdown.complete"})
             return
 

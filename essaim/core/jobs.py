@@ -26,6 +26,7 @@ from datetime import timedelta
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
+from . import metrics
 from .models import Job
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ def job(name: str, *, lease: timedelta = LEASE, max_attempts: int = 8, every: ti
         return func
 
     return register
+
+
+def registered_kinds() -> list[str]:
+    return sorted(_kinds)
 
 
 def enqueue(kind: str, payload: dict | None = None, *, network_id: int | None = None, run_at=None,
@@ -137,12 +142,14 @@ def run_one(row: Job) -> bool:
                 state=Job.State.DONE, finished_at=timezone.now(), locked_until=None)
             if not done:  # the lease was lost to another runner: let that one finish
                 raise _LeaseLost()
+        metrics.JOBS_RUN.labels(row.kind, "done").inc()
         return True
     except _LeaseLost:
         return False
     except Exception:
         log.exception("job %s (%s) failed, attempt %s", row.pk, row.kind, row.attempts)
         failed = row.attempts >= row.max_attempts
+        metrics.JOBS_RUN.labels(row.kind, "failed" if failed else "retry").inc()
         Job.objects.filter(pk=row.pk).update(
             state=Job.State.FAILED if failed else Job.State.QUEUED,
             run_at=timezone.now() + _backoff(row.attempts), locked_until=None,
@@ -195,6 +202,7 @@ def run_batched(kind: str, handle_batch: Callable[[list[Job]], None], *, batch: 
             handle_batch(rows)
             Job.objects.filter(pk__in=[r.pk for r in rows], locked_by=worker).update(
                 state=Job.State.DONE, finished_at=timezone.now(), locked_until=None)
+        metrics.JOBS_RUN.labels(kind, "done").inc(len(rows))
         done += len(rows)
 
 

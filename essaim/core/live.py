@@ -25,7 +25,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-from . import broker
+from . import broker, metrics
 from .events import Event, audience_of
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class Hub:
         self.incoming = asyncio.Queue()
         self.tasks.append(asyncio.create_task(self._route()))
         if broker.redis_url():
-            self.tasks.append(asyncio.create_task(broker.listen_redis(self._receive)))
+            self.tasks.append(asyncio.create_task(broker.listen_redis(self._receive, self._resume_all)))
         else:
             self._remove_listener = broker.add_listener(self._receive_threadsafe)
 
@@ -93,10 +93,21 @@ class Hub:
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self._receive, message)
 
+    def _resume_all(self) -> None:  # in the loop: the Redis channel is back after an outage
+        """End every open stream: what was published while the channel was lost never reached this
+        process, and the clients get it from the event log when they reconnect with Last-Event-ID
+        (browsers do so by themselves, after the `retry` delay)."""
+        streams = [stream for users in self.streams.values() for mine in users.values() for stream in mine]
+        for stream in streams:
+            stream.put(None)
+        if streams:
+            log.warning("ended %s live streams so that they resume from the event log", len(streams))
+
     # -- streams
     def connect(self, user_id: int, network_id: int) -> Stream:
         stream = Stream(user_id, network_id)
         self.streams[network_id][user_id].add(stream)
+        metrics.LIVE_STREAMS.inc()
         return stream
 
     def disconnect(self, stream: Stream) -> None:
@@ -105,7 +116,9 @@ class Hub:
             return
         mine = users.get(stream.user_id)
         if mine is not None:
-            mine.discard(stream)
+            if stream in mine:
+                mine.discard(stream)
+                metrics.LIVE_STREAMS.dec()
             if not mine:
                 del users[stream.user_id]
         if not users:
@@ -125,10 +138,14 @@ class Hub:
                 if not candidates:
                     continue
                 allowed = await sync_to_async(_audience, thread_sensitive=False)(event, candidates)
+                delivered = 0
                 for user_id in allowed:
                     for stream in list(self.streams.get(event.network_id, {}).get(user_id, ())):
                         stream.put(event)
-                        self.delivered += 1
+                        delivered += 1
+                self.delivered += delivered
+                if delivered:
+                    metrics.EVENTS_DELIVERED.inc(delivered)
             except Exception:
                 log.exception("could not route a live event")
 

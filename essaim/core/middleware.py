@@ -1,14 +1,24 @@
-"""Which network a request is for, and the viewer's language."""
+"""Which network a request is for, and the viewer's language; and, around every request, its id,
+its duration (the metrics) and, with JSON logs, its access log line."""
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import time
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.utils import translation
 
+from .logs import current_request
 from .models import Network
+
+# Answered without looking up the network or the person, so that they answer while the database
+# is away or before any network exists: liveness, readiness and metrics.
+OPERATIONS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 _cache: dict[str, tuple[float, int | None]] = {}
 _TTL = 30.0
@@ -42,6 +52,9 @@ class NetworkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path in OPERATIONS_PATHS:
+            request.network = None
+            return self.get_response(request)
         network_id = network_id_for_host(request.get_host())
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.network_id == network_id:
@@ -54,8 +67,77 @@ class NetworkMiddleware:
             elif user.language:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
-        if request.network is None and not request.path.startswith(("/static/", "/healthz")):
+        if request.network is None and not request.path.startswith("/static/"):
             return HttpResponse("Essaim has no network yet: run `essaim migrate` and `essaim demo` or "
                                 "`essaim createadmin`.", status=503, content_type="text/plain")
         response = self.get_response(request)
         return response
+
+
+access_log = logging.getLogger("essaim.request")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
+
+
+def request_id_from(header: str | None) -> str:
+    """The caller's X-Request-ID when it is a sensible one (letters, digits and ._:/+=-, at most 128),
+    else a new one."""
+    if header and _REQUEST_ID.fullmatch(header):
+        return header
+    return os.urandom(16).hex()  # 32 hex digits, four times cheaper than uuid4().hex
+
+
+class RequestMiddleware:
+    """Outermost: gives the request an id (X-Request-ID, taken from the request when it has a
+    sensible one, returned on the response), observes its duration by URL pattern for /metrics
+    and, with ESSAIM_LOG_FORMAT=json, writes its access log line (logger essaim.request, INFO)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.access_log = settings.ESSAIM_LOG_FORMAT == "json"
+        self.static_url = settings.STATIC_URL or "/static/"
+        from . import metrics
+
+        self.observe = metrics.observe_request
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id
+        context = current_request.set({"request_id": request_id, "method": request.method, "path": request.path})
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request.reset(context)
+        seconds = time.perf_counter() - started
+        match = getattr(request, "resolver_match", None)
+        if match is not None:
+            route = match.route
+        elif request.path_info in OPERATIONS_PATHS:
+            route = request.path_info.lstrip("/")
+        else:
+            route = "static" if request.path.startswith(self.static_url) else "unmatched"
+        self.observe(route, request.method, response.status_code, seconds)
+        response["X-Request-ID"] = request_id
+        if self.access_log:
+            access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
+                "request_id": request_id, "method": request.method, "path": request.path, "route": route,
+                "status": response.status_code, "duration_ms": round(seconds * 1000, 2)})
+        return response
+
+
+class OperationsMiddleware:
+    """Answers /healthz, /readyz and /metrics before host validation, sessions and the network
+    lookup: load balancers and scrapers address a process by its IP address, which is not in
+    ESSAIM_ALLOWED_HOSTS, and these answers build no link from the host name."""
+
+    def __init__(self, get_response):
+        from .views import healthz, metrics, readyz
+
+        self.get_response = get_response
+        self.views = {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics}
+
+    def __call__(self, request):
+        view = self.views.get(request.path_info)
+        if view is None:
+            return self.get_response(request)
+        return view(request)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from django.db import connection
 
+from essaim.core.dbrouter import reading_connection
+
+from .models import SearchEntry
 from .query import Term
 from .text import phrase_forms, prefix_forms, word_stems
 
@@ -110,13 +113,13 @@ class PostgresBackend(Backend):
         # (type || ''): a condition no index answers, so that the planner starts from the text
         # index rather than walking every entry of these types.
         types_sql = f" AND (type || '') IN ({', '.join(['%s'] * len(types))})" if types else ""
-        with connection.cursor() as c:
+        with reading_connection(SearchEntry).cursor() as c:  # a replica in read-mostly requests
             c.execute(f"SELECT id FROM {ENTRY} WHERE network_id = %s AND fts @@ to_tsquery('simple', %s){types_sql} "
                       f"ORDER BY {sql} DESC LIMIT {int(limit)}", [network_id, expression, *(types or []), *params])
             return [r[0] for r in c.fetchall()]
 
     def newest_ids(self, expression: str, limit: int, network_id: int) -> list[int]:
-        with connection.cursor() as c:
+        with reading_connection(SearchEntry).cursor() as c:
             c.execute(f"SELECT id FROM {ENTRY} WHERE network_id = %s AND fts @@ to_tsquery('simple', %s) "
                       f"ORDER BY id DESC LIMIT {int(limit)}", [network_id, expression])
             return [r[0] for r in c.fetchall()]

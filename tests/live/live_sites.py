@@ -83,10 +83,18 @@ def migrate(env: dict) -> None:
 
 
 class Server:
-    def __init__(self, env: dict, *args: str):
+    """`essaim serve` on a free port. Its stderr goes to a pipe read when it fails to start, or to the
+    file `log` (for servers that write much, e.g. JSON access logs: a pipe nobody reads would fill up)."""
+
+    def __init__(self, env: dict, *args: str, log: Path | None = None):
         self.port = free_port()
-        self.process = subprocess.Popen([sys.executable, "-m", "essaim.cli", "serve", "--port", str(self.port), *args],
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log = log
+        command = [sys.executable, "-m", "essaim.cli", "serve", "--port", str(self.port), *args]
+        if log is None:
+            self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        else:
+            with open(log, "ab") as stderr:  # the server keeps its own copy
+                self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -97,7 +105,7 @@ class Server:
             except OSError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("server did not start: " + self.process.stderr.read().decode()[-3000:])
+                raise AssertionError("server did not start: " + self.errors())
             time.sleep(0.2)
 
     def request(self, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, dict | None]:
@@ -112,6 +120,13 @@ class Server:
         raw = response.read()
         conn.close()
         return response.status, (json.loads(raw) if raw else None)
+
+    def errors(self) -> str:
+        if self.log is not None:
+            return self.log.read_text(errors="replace")[-3000:]
+        if self.process.poll() is None:
+            self.stop()  # reading a running server's pipe would wait for it to end
+        return self.process.stderr.read().decode(errors="replace")[-3000:]
 
     def stop(self) -> None:
         self.process.terminate()
