@@ -308,6 +308,10 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
         results["experts"] = measure_experts(people=people or 200_000, corpus=corpus,
                                              concurrency=min(concurrency, 50), requests=requests, workers=workers,
                                              say=lambda m: print(m, file=sys.stderr))
+    if only == "fanout":  # what fan-out on write would cost (throwaway table and keys)
+        from essaim.core.bench_fanout import measure_fanout
+
+        results["fanout"] = measure_fanout(audience=people or 200_000)
     if only in (None, "queries"):
         results["queries"] = [{"feed": n, "queries_1_post": a, "queries_20_posts": b} for n, a, b in measure_queries()]
     if only in (None, "feed"):
@@ -339,6 +343,12 @@ def run(concurrency: int, requests: int, only: str | None = None, as_json: bool 
     if "experts" in results:
         s = results["experts"]
         _print_api(f"experts API over {s['people']:,} people and {s['posts']:,} All company posts", s)
+    if "fanout" in results:
+        f = results["fanout"]
+        print(f"fan-out on write of one post to {f['audience']:,} people: {f['table_seconds_per_post']:.2f} s into a "
+              f"timeline table ({f['table_rows_per_s']:,} rows/s)"
+              + (f", {f['redis_seconds_per_post']:.2f} s into Redis sorted sets ({f['redis_entries_per_s']:,} "
+                 "entries/s)" if "redis_seconds_per_post" in f else ""))
     if "feed" in results:
         f = results["feed"]
         print(f"home feed API, {f['server']}, {f['workers']} server process(es), {f['concurrency']} concurrent clients, "

@@ -36,7 +36,37 @@ def _say(message: str = "") -> None:
 
 
 def _warn(message: str) -> None:
+    if _json_logs():  # stderr carries JSON lines only
+        logging.getLogger("essaim.cli").warning(message)
+        return
     print(f"essaim: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _json_logs() -> bool:
+    from django.conf import settings
+
+    return settings.configured and getattr(settings, "ESSAIM_LOG_FORMAT", "text") == "json"
+
+
+def _use_metrics_directory() -> None:
+    """Before anything imports prometheus_client: this process and those it starts write their
+    metrics to ESSAIM_METRICS_DIR, where /metrics adds them up (essaim/core/multiproc.py)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "essaim.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from essaim.core.multiproc import use_directory
+
+    try:
+        folder = settings.ESSAIM_METRICS_DIR
+    except (ValueError, ImproperlyConfigured) as exc:  # the settings themselves are wrong
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"{exc.strerror}: {exc.filename}", 1) from None
+    try:
+        use_directory(folder)
+    except OSError as exc:
+        raise CommandError(f"cannot use the metrics folder {folder} (ESSAIM_METRICS_DIR): {exc.strerror}", 1) from None
 
 
 def _setup_django() -> None:
@@ -428,9 +458,47 @@ def cmd_bench(args) -> int:
     from essaim import bench
 
     _require_migrated()
-    return bench.run(concurrency=args.concurrency, requests=args.requests, only=args.only, as_json=args.json,
+    if args.tier:
+        from essaim import loadbench
+
+        result = loadbench.measure(tier=args.tier, concurrency=args.concurrency, duration=args.duration,
+                                   url=args.url, workers=args.workers if args.workers > 1 else 2,
+                                   people=args.bench_people, say=lambda m: print(m, file=sys.stderr, flush=True))
+        loadbench.print_table(result)
+        if args.json:
+            import json
+
+            text = json.dumps(result, indent=2)
+            if args.json == "-":
+                print(text)
+            else:
+                with open(args.json, "w") as out:
+                    out.write(text + "\n")
+        errors = result["all"]["errors"] + sum(s["errors"] for s in result["floors"].values())
+        return 1 if errors else 0
+    return bench.run(concurrency=args.concurrency, requests=args.requests, only=args.only, as_json=bool(args.json),
                      workers=args.workers, wsgi=args.wsgi, people=args.people, clients=args.clients,
                      posts=args.posts, rate=args.rate, corpus=args.corpus)
+
+
+def cmd_generate(args) -> int:
+    from essaim import generate
+
+    _require_migrated()
+    _say(f"Generating tier {args.tier} (seed {args.seed}) into the {_describe_database()}:")
+    result = generate.generate(args.tier, seed=args.seed, end=args.end, say=_say)
+    if args.json:
+        import json
+
+        print(json.dumps(result, indent=2))
+    else:
+        _say(f"Done in {result['seconds']:.0f} s: {result['people']:,} people, {result['communities']:,} communities "
+             f"({result['memberships']:,} memberships), {result['follows']:,} follows, {result['posts']:,} posts "
+             f"({result['questions']:,} questions, {result['answers']:,} answers), {result['comments']:,} comments, "
+             f"{result['reactions']:,} reactions.")
+        _say(f"Sign in as {generate.ADMIN_EMAIL} with password {generate.ADMIN_PASSWORD} (generated people have no "
+             "password).")
+    return 0
 
 
 def cmd_digest(args) -> int:
@@ -507,6 +575,9 @@ def cmd_serve(args) -> int:
         _run_gunicorn(args, lines)
     else:
         _run_uvicorn(args, lines)
+    from essaim.core.multiproc import forget_process
+
+    forget_process(settings.ESSAIM_METRICS_DIR)
     return 0
 
 
@@ -533,13 +604,15 @@ def _run_uvicorn(args, banner: list[str]) -> None:
     if settings.ESSAIM_JOBS == "embedded" and args.workers > 1:
         _warn("ESSAIM_JOBS=embedded runs jobs in every server process; with several, prefer "
               "ESSAIM_JOBS=worker and `essaim worker`.")
+    from essaim.core.logs import formatter_config
+
     _banner[:] = banner
     log_config = {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+        "formatters": {"plain": formatter_config(settings.ESSAIM_LOG_FORMAT)},  # or one JSON object a line
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "level": "WARNING"},
+            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "level": settings.ESSAIM_LOG_LEVEL},
             "banner": {"()": "essaim.cli.BannerHandler", "level": "INFO"},
         },
         "loggers": {"uvicorn.error": {"handlers": ["stderr", "banner"], "level": "INFO", "propagate": False}},
@@ -549,6 +622,7 @@ def _run_uvicorn(args, banner: list[str]) -> None:
             _say(line)
         _banner.clear()
     os.environ["ESSAIM_THREADS"] = str(args.threads)  # read by the settings of each server process
+    # (PROMETHEUS_MULTIPROC_DIR, set by _use_metrics_directory, is inherited by them too.)
     uvicorn.run("essaim.asgi:application", host=args.host, port=args.port, workers=args.workers,
                 log_config=log_config, access_log=False, lifespan="on", proxy_headers=False,
                 timeout_graceful_shutdown=5, server_header=False)
@@ -558,7 +632,10 @@ def _run_uvicorn(args, banner: list[str]) -> None:
 def cmd_worker(args) -> int:
     import signal
 
+    from django.conf import settings
+
     from essaim.core.jobs import Runner
+    from essaim.core.multiproc import forget_process
 
     _require_migrated()
     runner = Runner(poll=args.poll)
@@ -570,6 +647,7 @@ def cmd_worker(args) -> int:
     signal.signal(signal.SIGINT, stop)
     _say(f"Essaim worker running jobs from the {_describe_database()}. Press Ctrl-C to stop.")
     runner.run_forever()
+    forget_process(settings.ESSAIM_METRICS_DIR)
     _say("Essaim worker stopped.")
     return 0
 
@@ -714,8 +792,8 @@ def build_parser() -> argparse.ArgumentParser:
                                              "(on the demo network)")
     bench.add_argument("--concurrency", type=_positive, default=50, help="concurrent clients (default 50)")
     bench.add_argument("--requests", type=_between(1, 100_000), default=1000, help="requests in all (default 1000)")
-    bench.add_argument("--only", choices=["queries", "feed", "digest", "events", "search", "experts"],
-                       help="run one measure (digest, events, search and experts: only with --only)")
+    bench.add_argument("--only", choices=["queries", "feed", "digest", "events", "search", "experts", "fanout"],
+                       help="run one measure (digest, events, search, experts and fanout: only with --only)")
     bench.add_argument("--corpus", type=_between(1, 5_000_000), default=200_000,
                        help="posts the network holds for the search measure (all posts) or the experts measure "
                             "(All company posts by generated people), generated when missing (default 200,000)")
@@ -728,10 +806,31 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--people", type=_between(1, 1_000_000),
                        help="people in the digest measure (default 1,000), or the network holds for the experts "
                             "measure, generated when missing (default 200,000)")
-    bench.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                       help="the results as JSON: printed, or written to FILE (with --tier)")
+    bench.add_argument("--tier", choices=["S", "M", "L"],
+                       help="drive a running Essaim with a realistic mix as many people, with its floors (hello "
+                            "view, raw-SQL feed); generates the tier first when the database has none")
+    bench.add_argument("--duration", type=_between(1, 86_400), default=300,
+                       help="seconds of the mix with --tier (default 300; each floor a fifth, at least 10)")
+    bench.add_argument("--url", help="with --tier: the server to drive (on this machine's database); default: "
+                                     "start `essaim serve` (--workers, default 2) and `essaim worker` here")
+    bench.add_argument("--bench-people", type=_between(1, 100_000), default=200, metavar="N",
+                       help="with --tier: distinct people driving the mix (default 200)")
     bench.add_argument("--workers", type=_positive, default=1, help="server processes to measure (default 1)")
     bench.add_argument("--wsgi", action="store_true", help="measure the feed under `essaim serve --wsgi` (gunicorn)")
     bench.set_defaults(func=cmd_bench)
+
+    generate = commands.add_parser("generate", help="generate a realistic network to measure (tiers S, M, L; the "
+                                                    "same seed gives the same data)")
+    generate.add_argument("--tier", choices=["S", "M", "L"], required=True,
+                          help="S: 10 people, 1,000 posts; M: 2,000 people, 200,000 posts, 200 communities; "
+                               "L: 200,000 people, 2,000,000 posts, 10,000 communities")
+    generate.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    generate.add_argument("--end", type=_until, default=None,
+                          help="the latest date of generated content, e.g. 2026-11-27 (default: today, 00:00 UTC)")
+    generate.add_argument("--json", action="store_true", help="print what was made and the time of each step as JSON")
+    generate.set_defaults(func=cmd_generate)
 
     legalhold = commands.add_parser("legalhold", help="legal hold: export a person's direct messages").add_subparsers(
         dest="legalhold_command", metavar="ACTION", required=True)
@@ -822,6 +921,8 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # exits with status 2 on a bad command line
     try:
+        if args.func in (cmd_serve, cmd_worker):
+            _use_metrics_directory()
         _setup_django()
         from django.db import DatabaseError
 

@@ -302,6 +302,7 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
 
     # -- the jobs the bulk actions queued: search index, expertise summaries; planner statistics
     indexed = index()
+    refresh_planner_statistics()  # the expertise summaries count words through the fresh index
     summarised = summarise()
     refresh_planner_statistics()
     step("index", f"search index and expertise summaries ({indexed:,} + {summarised:,} jobs)")

@@ -278,6 +278,22 @@ def test_bench_passes_its_options_on(db, capsys, monkeypatch):
                      "wsgi": False, "people": None, "clients": 50, "posts": 200, "rate": 0.0, "corpus": 200000}]
 
 
+def test_bench_tier_passes_its_options_on(db, capsys, monkeypatch):
+    from essaim import loadbench
+
+    seen = []
+    result = {"all": {"errors": 0}, "floors": {}, "operations": {}}
+    monkeypatch.setattr(loadbench, "measure", lambda **options: seen.append(options) or result)
+    monkeypatch.setattr(loadbench, "print_table", lambda r: print("table"))
+    status, out, err = run(capsys, "bench", "--tier", "M", "--concurrency", "20", "--duration", "30", "--url",
+                           "http://127.0.0.1:8000", "--bench-people", "40")
+    assert status == 0, err
+    assert seen[0]["tier"] == "M" and seen[0]["concurrency"] == 20 and seen[0]["duration"] == 30
+    assert seen[0]["url"] == "http://127.0.0.1:8000" and seen[0]["people"] == 40 and seen[0]["workers"] == 2
+    result["all"]["errors"] = 3  # any error: exit status 1
+    assert run(capsys, "bench", "--tier", "S", "--duration", "5")[0] == 1
+
+
 def test_migrate_and_check_succeed_on_an_up_to_date_database(db, capsys):
     status, out, err = run(capsys, "migrate")
     assert status == 0, err
@@ -290,7 +306,9 @@ def test_migrate_and_check_succeed_on_an_up_to_date_database(db, capsys):
 @pytest.mark.parametrize("argv", [[], ["fly"], ["user"], ["token", "create"], ["serve", "--port", "http"],
                                   ["serve", "--port", "70000"], ["serve", "--workers", "0"],
                                   ["createadmin", "--unknown"], ["bench", "--only", "everything"],
-                                  ["bench", "--requests", "0"]])
+                                  ["bench", "--requests", "0"], ["bench", "--tier", "XL"],
+                                  ["bench", "--tier", "M", "--duration", "0"], ["generate", "--tier", "M", "--seed", "x"],
+                                  ["generate", "--tier", "S", "--end", "yesterday"]])
 def test_bad_command_lines_exit_with_status_2(capsys, argv):
     status, out, err = run(capsys, *argv)
     assert status == 2

@@ -85,7 +85,8 @@ def test_postgres_url_with_credentials_port_and_options():
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
         "essaim_prod", "essaim", "p@ss/word", "db.internal", "6543")
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}  # an unreachable server fails fast
+    assert database_from_url("postgres://h/x?connect_timeout=20")["OPTIONS"]["connect_timeout"] == "20"
     for scheme in ("postgresql", "pgsql"):
         assert database_from_url(f"{scheme}://postgres@127.0.0.1/x")["ENGINE"] == "django.db.backends.postgresql"
     bare = database_from_url("postgres://postgres@127.0.0.1")

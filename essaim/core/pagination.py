@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -46,26 +47,16 @@ def decode_cursor(cursor: str, size: int) -> list:
         raise InvalidInput(_("The cursor is not valid."), code="invalid_cursor") from None
 
 
-def paginate(qs: QuerySet, *, cursor: str | None, limit: int | None, time_field: str = "created_at",
-             pinned_field: str | None = None, ascending: bool = False) -> Page:
-    """Newest first by (time_field, id) (oldest first with ascending); with pinned_field, pinned
-    rows come first."""
-    limit = clamp_limit(limit)
+def keyset(qs: QuerySet, *, cursor: str | None, time_field: str = "created_at", pinned_field: str | None = None,
+           ascending: bool = False) -> QuerySet:
+    """The rows after `cursor` in the page order: newest first by (time_field, id) (oldest first with
+    ascending); with pinned_field, pinned rows come first."""
     order = [f"{time_field}", "id"] if ascending else [f"-{time_field}", "-id"]
     if pinned_field:
         order.insert(0, f"-{pinned_field}")
     qs = qs.order_by(*order)
     if cursor:
-        if pinned_field:
-            pinned, stamp, last_id = decode_cursor(cursor, 3)
-        else:
-            stamp, last_id = decode_cursor(cursor, 2)
-            pinned = None
-        try:
-            when = datetime.fromisoformat(stamp)
-            last_id = int(last_id)
-        except (TypeError, ValueError):
-            raise InvalidInput(_("The cursor is not valid."), code="invalid_cursor") from None
+        pinned, when, last_id = decode_keyset(cursor, pinned_field)
         op = "gt" if ascending else "lt"
         older = Q(**{f"{time_field}__{op}": when}) | Q(**{time_field: when, f"id__{op}": last_id})
         if pinned_field:
@@ -74,7 +65,25 @@ def paginate(qs: QuerySet, *, cursor: str | None, limit: int | None, time_field:
             else:
                 older = Q(**{pinned_field: False}) & older
         qs = qs.filter(older)
-    rows = list(qs[: limit + 1])
+    return qs
+
+
+def decode_keyset(cursor: str, pinned_field: str | None) -> tuple[bool | None, datetime, int]:
+    if pinned_field:
+        pinned, stamp, last_id = decode_cursor(cursor, 3)
+    else:
+        stamp, last_id = decode_cursor(cursor, 2)
+        pinned = None
+    try:
+        when = datetime.fromisoformat(stamp)
+        last_id = int(last_id)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("The cursor is not valid."), code="invalid_cursor") from None
+    return (bool(pinned) if pinned_field else None), when, last_id
+
+
+def page_of(rows: list, limit: int, *, time_field: str = "created_at", pinned_field: str | None = None) -> Page:
+    """A page from up to limit + 1 rows in page order: the extra row says there is a next page."""
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -84,6 +93,90 @@ def paginate(qs: QuerySet, *, cursor: str | None, limit: int | None, time_field:
             values.insert(0, bool(getattr(last, pinned_field)))
         next_cursor = encode_cursor(values)
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def paginate(qs: QuerySet, *, cursor: str | None, limit: int | None, time_field: str = "created_at",
+             pinned_field: str | None = None, ascending: bool = False) -> Page:
+    """Newest first by (time_field, id) (oldest first with ascending); with pinned_field, pinned
+    rows come first."""
+    limit = clamp_limit(limit)
+    qs = keyset(qs, cursor=cursor, time_field=time_field, pinned_field=pinned_field, ascending=ascending)
+    return page_of(list(qs[: limit + 1]), limit, time_field=time_field, pinned_field=pinned_field)
+
+
+class _Slot:
+    """Where a viewer's (or cursor's) value goes among a prepared query's parameters."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class PreparedPages:
+    """The page query of a hot list (a home feed: the ids of one keyset page), written by the ORM once
+    per process and shape, then run with each viewer's values. The SQL is the ORM's own, from the
+    same queryset function, so it applies the same permission predicates; only the values change.
+
+    `build(viewer)` returns the list's queryset for a viewer; it must use the viewer only through
+    `viewer.id` and `viewer.network_id` (which become parameters). A stand-in viewer with unlikely
+    ids writes the SQL; each of its values is then found among the parameters and replaced."""
+
+    _USER, _NETWORK, _LAST_ID = -7_700_001, -7_700_002, -7_700_003
+    _WHEN = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+
+    def __init__(self, build, *, time_field: str = "created_at", pinned_field: str | None = None):
+        self.build = build
+        self.time_field = time_field
+        self.pinned_field = pinned_field
+        self._shapes: dict[tuple, tuple[str, list]] = {}
+
+    def _shape(self, viewer, limit: int, pinned: bool | None, with_cursor: bool) -> tuple[str, list]:
+        from django.db import connection
+
+        key = (connection.vendor, limit, pinned, with_cursor)
+        shape = self._shapes.get(key)
+        if shape is None:
+            stand_in = copy.copy(viewer)
+            stand_in.id, stand_in.network_id = self._USER, self._NETWORK
+            cursor = None
+            if with_cursor:
+                values = [self._WHEN.isoformat(), self._LAST_ID]
+                cursor = encode_cursor([pinned, *values] if self.pinned_field else values)
+            qs = keyset(self.build(stand_in), cursor=cursor, time_field=self.time_field,
+                        pinned_field=self.pinned_field).values_list("id", flat=True)[: limit + 1]
+            self.model = qs.model
+            sql, params = qs.query.sql_with_params()
+            when_forms = {self._WHEN, connection.ops.adapt_datetimefield_value(self._WHEN)}
+            slots = []
+            for value in params:
+                if isinstance(value, int) and not isinstance(value, bool) and value in (
+                        self._USER, self._NETWORK, self._LAST_ID):
+                    slots.append(_Slot({self._USER: "user", self._NETWORK: "network", self._LAST_ID: "last_id"}[value]))
+                elif isinstance(value, (str, datetime)) and value in when_forms:
+                    slots.append(_Slot("when:str" if isinstance(value, str) else "when"))
+                else:
+                    slots.append(value)
+            shape = self._shapes[key] = (sql, slots)
+        return shape
+
+    def ids(self, viewer, *, cursor: str | None, limit: int | None) -> tuple[list[int], int]:
+        """The ids of the page after `cursor` (up to limit + 1, in page order), and the limit."""
+        from django.db import connection
+
+        limit = clamp_limit(limit)
+        pinned, when, last_id = (None, None, None)
+        if cursor:
+            pinned, when, last_id = decode_keyset(cursor, self.pinned_field)
+        sql, slots = self._shape(viewer, limit, pinned, bool(cursor))
+        values = {"user": viewer.id, "network": viewer.network_id, "last_id": last_id, "when": when,
+                  "when:str": connection.ops.adapt_datetimefield_value(when) if when else None}
+        params = [values[s.name] if isinstance(s, _Slot) else s for s in slots]
+        from essaim.core.dbrouter import reading_connection
+
+        with reading_connection(self.model).cursor() as c:  # a read replica in feed requests
+            c.execute(sql, params)
+            return [row[0] for row in c.fetchall()], limit
 
 
 def paginate_by_name(qs: QuerySet, *, cursor: str | None, limit: int | None, field: str = "name") -> Page:

@@ -161,10 +161,11 @@ def _areas(people: dict, threads: dict, topics: dict, titles: dict) -> list[Expe
     idf: dict[tuple[int, str], float] = {}
     for network_id, ws in by_network.items():
         ws = sorted(ws)
-        for i in range(0, len(ws), 200):
-            part = ws[i:i + 200]
+        for i in range(0, len(ws), 5000):  # PostgreSQL counts thousands of words in one pass
+            part = ws[i:i + 5000]
             query = Query(clauses=[[Term("word", (w,))] for w in part])
-            scorer = search_ranking.Scorer(query, search_ranking.stats_for(network_id, query))
+            stats = search_ranking.estimated_stats(network_id, query) or search_ranking.stats_for(network_id, query)
+            scorer = search_ranking.Scorer(query, stats)
             for w, value in zip(part, scorer.idf):
                 idf[(network_id, w)] = value
     for (uid, place), ws in word_weights.items():

@@ -22,10 +22,14 @@ largest of its terms' document frequencies.
 from __future__ import annotations
 
 import math
+import time
 
 from django.core.cache import cache
 from django.db import connection
 
+from essaim.core.dbrouter import reading_connection
+
+from .models import SearchEntry
 from .query import Query, Term
 from .text import phrase_forms, prefix_forms, word_stems
 
@@ -35,6 +39,7 @@ TITLE_BOOST = 3.0
 DF_CAP = 20_000  # PostgreSQL: count matching rows up to this many
 CACHE_FROM = 5_000  # PostgreSQL: cache the statistics of networks with at least this many entries
 CACHE_SECONDS = 600
+ONE_PASS_FROM = 300  # PostgreSQL: more words to count than this, and they are counted in one pass (ts_stat)
 
 
 # ------------------------------------------------------------------ statistics
@@ -116,19 +121,30 @@ def _postgres_stats(network_id: int, keys: list[tuple[str, str]]) -> Stats:
                    "(SELECT avg(coalesce(array_length(string_to_array(nullif(terms, ''), ' '), 1), 0)) "
                    f"FROM (SELECT terms FROM {entry} WHERE network_id = %s ORDER BY id DESC LIMIT 5000) s)"]
         params = [network_id] * 3
+    in_one_pass: dict[str, int] = {}
+    words = [v for k, v in missing if k == "w"]
+    if len(words) > ONE_PASS_FROM:  # e.g. summarising everyone's expertise: one pass over the entries
+        with reading_connection(SearchEntry).cursor() as c:
+            c.execute(f"SELECT word, ndoc FROM ts_stat('SELECT fts FROM {entry} WHERE network_id = {int(network_id)}') "
+                      "WHERE word = ANY(%s)", [words])
+            found = dict(c.fetchall())
+        in_one_pass = {f"w:{w}": min(int(found.get(w, 0)), DF_CAP) for w in words}
+        missing = [(k, v) for k, v in missing if k != "w"]
     for kind, value in missing:
         selects.append(f"(SELECT count(*) FROM (SELECT 1 FROM {entry} WHERE network_id = %s "
                        f"AND fts @@ to_tsquery('simple', %s) LIMIT {DF_CAP}) s)")
         params += [network_id, f"'{value}'" if kind == "w" else f"'{value}':*"]
     row = totals
+    fetched: list = []
     if selects:
-        with connection.cursor() as c:
+        with reading_connection(SearchEntry).cursor() as c:  # a replica in read-mostly requests
             c.execute("SELECT " + ", ".join(selects), params)
             fetched = list(c.fetchone())
         if not totals:
             row = (fetched[0], float(fetched[1] or 1.0), float(fetched[2] or 1.0))
             fetched = fetched[3:]
-        counted = {f"{k}:{v}": int(n) for (k, v), n in zip(missing, fetched)}
+    counted = {**in_one_pass, **{f"{k}:{v}": int(n) for (k, v), n in zip(missing, fetched)}}
+    if counted or not totals:
         if row[0] >= CACHE_FROM:
             cache.set(cache_key, row, CACHE_SECONDS)
             cache.set_many({f"search:df:{network_id}:{k}"[:240]: n for k, n in counted.items()}, CACHE_SECONDS)
@@ -137,7 +153,7 @@ def _postgres_stats(network_id: int, keys: list[tuple[str, str]]) -> Stats:
     return Stats(row[0], row[1], row[2], df)
 
 
-def stats_for(network_id: int, query: Query) -> Stats:
+def _keys(query: Query) -> list[tuple[str, str]]:
     keys: list[tuple[str, str]] = []
     for clause in query.clauses:
         for term in clause:
@@ -146,10 +162,55 @@ def stats_for(network_id: int, query: Query) -> Stats:
             else:
                 for w in term.words:
                     keys.extend(("w", s) for s in word_stems(w))
-    keys = sorted(set(keys))
+    return sorted(set(keys))
+
+
+def stats_for(network_id: int, query: Query) -> Stats:
+    keys = _keys(query)
     if connection.vendor == "postgresql":
         return _postgres_stats(network_id, keys)
     return _sqlite_stats(keys)
+
+
+_lexemes: dict[str, tuple[float, dict[str, float], float]] = {}
+
+
+def _lexeme_frequencies() -> tuple[dict[str, float], float] | None:
+    """PostgreSQL's own statistics of the index column (refreshed by ANALYZE and autovacuum): the
+    share of entries holding each of its most common words, and the smallest such share. None
+    before the first ANALYZE. Read once per CACHE_SECONDS per process."""
+    hit = _lexemes.get("fts")
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1], hit[2]
+    with reading_connection(SearchEntry).cursor() as c:
+        c.execute("SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                  "WHERE schemaname = current_schema() AND tablename = 'search_searchentry' AND attname = 'fts'")
+        row = c.fetchone()
+    if not row or not row[0] or not row[1]:
+        return None
+    words, shares = row[0], row[1]
+    frequencies = dict(zip(words, shares))
+    smallest = shares[len(words)] if len(shares) > len(words) else min(shares)
+    _lexemes["fts"] = (time.monotonic(), frequencies, smallest)
+    return frequencies, smallest
+
+
+def estimated_stats(network_id: int, query: Query) -> Stats | None:
+    """Word statistics without counting (PostgreSQL): each word's document count estimated from the
+    planner's statistics (its share of entries when it is among the most common words, else half
+    the smallest share listed). For weighing many words at once, such as everyone's expertise
+    areas, where counting each word would read up to DF_CAP entries apiece. None on SQLite (its
+    counts cost nothing) and before PostgreSQL has statistics: then use stats_for()."""
+    if connection.vendor != "postgresql":
+        return None
+    known = _lexeme_frequencies()
+    if known is None:
+        return None
+    frequencies, smallest = known
+    totals = _postgres_stats(network_id, [])
+    df = {f"{k}:{v}": min(DF_CAP, round(frequencies.get(v, smallest / 2) * totals.n))
+          for k, v in _keys(query) if k == "w"}
+    return Stats(totals.n, totals.avg_title, totals.avg_body, df)
 
 
 # ------------------------------------------------------------------ scoring
