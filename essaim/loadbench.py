@@ -164,13 +164,18 @@ def run_for(seconds: float, concurrency: int, base: str, step) -> tuple[Recorder
             step(client, recorder, rng)
         client.close()
 
+    return recorder, _on_threads(worker, concurrency)
+
+
+def _on_threads(worker, n: int) -> float:
+    """worker(i) for i in range(n), each on its own thread, until they all end: the seconds it took."""
     started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return recorder, time.perf_counter() - started
+    return time.perf_counter() - started
 
 
 def timed(client: Client, recorder: Recorder, op: str, method: str, path: str, headers: dict,
@@ -214,11 +219,7 @@ def warm_up(base: str, personas: list[Persona], concurrency: int) -> None:
                     break
         client.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(min(concurrency, 8))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _on_threads(lambda _i: worker(), min(concurrency, 8))
 
 
 def mix_step(personas: list[Persona], terms: dict):
@@ -352,13 +353,7 @@ def measure_raw_sql(users: list, seconds: float, concurrency: int) -> dict:
         with lock:
             latencies.extend(mine)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = _on_threads(worker, concurrency)
     s = latency_summary(latencies)
     s.update(throughput_rps=round(len(latencies) / elapsed, 1), errors=0, first_error=None)
     return s
@@ -408,11 +403,8 @@ def measure_freshness(base: str, personas: list[Persona], rounds: int = 5, reade
                     misses += 1
             client.close()
 
-        threads = [threading.Thread(target=look, args=(m,)) for m in members if m is not author]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        readers_here = [m for m in members if m is not author]
+        _on_threads(lambda i: look(readers_here[i]), len(readers_here))
         delays.extend(found)
     summary = latency_summary(delays)
     summary.update(community_members=community.member_count, readers=len(members) - 1, posts=rounds, misses=misses)

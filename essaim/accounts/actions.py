@@ -468,15 +468,8 @@ def do_bulk_follow(network: Network, pairs: list[tuple[int, int]]) -> int:
         raise NotFound()
     if any(a == b for a, b in pairs):
         raise InvalidInput(_("You cannot follow yourself."), code="invalid_follow")
+    from essaim.core.bulk import insert_new
+
     rows = [Follow(network=network, follower_id=a, followee_id=b) for a, b in pairs]
-    followers = sorted({a for a, _b in pairs})
-
-    def count() -> int:
-        return sum(Follow.objects.filter(follower_id__in=followers[i:i + 10_000]).count()
-                   for i in range(0, len(followers), 10_000))
-
     with transaction.atomic():
-        before = count()
-        for start in range(0, len(rows), 10_000):
-            Follow.objects.bulk_create(rows[start:start + 10_000], ignore_conflicts=True)
-        return count() - before
+        return insert_new(Follow, rows, batch=10_000, field="follower_id", values=[a for a, _b in pairs])

@@ -279,6 +279,8 @@ def do_bulk_add_members(community_members: dict[int, list[int]], *, acting_user)
     from django.contrib.auth import get_user_model
     from django.db.models import Count, OuterRef, Subquery
 
+    from essaim.core.bulk import insert_new
+
     network_id = acting_user.network_id
     wanted = sorted(community_members)
     communities = {c.id: c for c in Community.objects.filter(network_id=network_id, id__in=wanted)}
@@ -295,20 +297,13 @@ def do_bulk_add_members(community_members: dict[int, list[int]], *, acting_user)
         raise NotFound()
     rows = [Membership(network_id=network_id, community_id=cid, user_id=uid, role=Role.MEMBER)
             for cid in wanted for uid in community_members[cid]]
-    def count() -> int:
-        return sum(Membership.objects.filter(community_id__in=wanted[i:i + 5000]).count()
-                   for i in range(0, len(wanted), 5000))
-
     with transaction.atomic():
-        before = count()
-        for start in range(0, len(rows), 5000):
-            Membership.objects.bulk_create(rows[start:start + 5000], ignore_conflicts=True)
+        joined = insert_new(Membership, rows, batch=5000, field="community_id", values=wanted)
         size = (Membership.objects.filter(community_id=OuterRef("pk")).order_by().values("community_id")
                 .annotate(n=Count("id")).values("n"))
         for start in range(0, len(wanted), 5000):
             Community.objects.filter(id__in=wanted[start:start + 5000]).update(member_count=Subquery(size))
         for cid in wanted:
             emit_on_commit(events.COMMUNITY_UPDATED, network_id=network_id, data={"community_id": str(cid)})
-        joined = count() - before
     access.forget_roles()
     return joined

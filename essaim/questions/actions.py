@@ -12,6 +12,7 @@ from essaim.accounts.models import User
 from essaim.communities import access as community_access
 from essaim.communities.models import Community
 from essaim.core import activity, text
+from essaim.core.bulk import create_in_batches
 from essaim.core.errors import Forbidden, InvalidInput, NotFound
 from essaim.core.events import emit_on_commit
 from essaim.notifications.actions import notify, notify_new_post
@@ -151,17 +152,17 @@ def do_bulk_answer(network_id: int, answers: list[tuple]) -> list[int]:
         html, _resolved, _topic_names = _render(network_id, body)
         rows.append(Answer(network_id=network_id, question=questions[qid], author=who, body=body, html=html,
                            created_at=created_at or timezone.now()))
-    ids: list[int] = []
     with transaction.atomic():
-        for start in range(0, len(rows), 1000):
-            chunk = Answer.objects.bulk_create(rows[start:start + 1000])
-            ids.extend(a.id for a in chunk)
-            accepted = [qid for qid, index in accepted_of.items() if start <= index < start + 1000]
+        def accept(made: list) -> None:  # each batch's accepted answers, then its event
+            by_index = {id(a): a for a in made}
+            accepted = [qid for qid, index in accepted_of.items() if id(rows[index]) in by_index]
             for qid in accepted:
-                Post.objects.filter(pk=qid).update(accepted_answer_id=ids[accepted_of[qid]])
+                Post.objects.filter(pk=qid).update(accepted_answer_id=rows[accepted_of[qid]].id)
             emit_on_commit(events.ANSWERS_BULK_CREATED, network_id=network_id, data={
-                "answer_ids": [a.id for a in chunk], "post_ids": sorted({a.question_id for a in chunk}),
+                "answer_ids": [a.id for a in made], "post_ids": sorted({a.question_id for a in made}),
                 "accepted_post_ids": accepted})
+
+        ids = create_in_batches(Answer, rows, accept)
         live = (Answer.objects.filter(question_id=OuterRef("pk"), deleted_at__isnull=True).order_by()
                 .values("question_id").annotate(n=Count("id")).values("n"))
         touched = sorted(questions)

@@ -12,6 +12,7 @@ from essaim.accounts.models import User
 from essaim.communities import access as community_access
 from essaim.communities.models import Community, Visibility
 from essaim.core import activity, names, text
+from essaim.core.bulk import chunks, create_in_batches, insert_new
 from essaim.core.errors import Forbidden, InvalidInput
 from essaim.core.events import emit_on_commit
 from essaim.core.models import Name
@@ -383,14 +384,10 @@ def do_bulk_create_comments(network_id: int, comments: list[tuple]) -> list[int]
         html, _resolved, _topics_found = _render(network_id, body)
         rows.append(Comment(network_id=network_id, post=posts[post_id], author=who, body=body, html=html,
                             created_at=created_at or timezone.now()))
-    ids: list[int] = []
     with transaction.atomic():
-        for start in range(0, len(rows), 1000):
-            chunk = Comment.objects.bulk_create(rows[start:start + 1000])
-            ids.extend(c.id for c in chunk)
-            touched = sorted({c.post_id for c in chunk})
-            emit_on_commit(events.COMMENTS_BULK_CREATED, network_id=network_id,
-                           data={"comment_ids": [c.id for c in chunk], "post_ids": touched})
+        ids = create_in_batches(Comment, rows, lambda made: emit_on_commit(
+            events.COMMENTS_BULK_CREATED, network_id=network_id,
+            data={"comment_ids": [c.id for c in made], "post_ids": sorted({c.post_id for c in made})}))
         _recount_comments(sorted({post_id for post_id, *_rest in comments}))
     return ids
 
@@ -415,16 +412,8 @@ def do_bulk_react(network_id: int, reactions: list[tuple]) -> int:
     readable_by_authors(network_id, [(who, post_id) for who, post_id, _k in reactions])
     rows = [Reaction(network_id=network_id, user=who, post_id=post_id, kind=kind) for who, post_id, kind in reactions]
     post_ids = sorted({post_id for _who, post_id, _k in reactions})
-
-    def count() -> int:
-        return sum(Reaction.objects.filter(post_id__in=post_ids[i:i + 5000]).count()
-                   for i in range(0, len(post_ids), 5000))
-
     with transaction.atomic():
-        before = count()
-        for start in range(0, len(rows), 2000):
-            Reaction.objects.bulk_create(rows[start:start + 2000], ignore_conflicts=True)
-        for start in range(0, len(post_ids), 5000):
-            emit_on_commit(events.REACTIONS_BULK_CHANGED, network_id=network_id,
-                           data={"post_ids": post_ids[start:start + 5000]})
-        return count() - before
+        new = insert_new(Reaction, rows, batch=2000, field="post_id", values=post_ids)
+        for part in chunks(post_ids, 5000):
+            emit_on_commit(events.REACTIONS_BULK_CHANGED, network_id=network_id, data={"post_ids": part})
+        return new

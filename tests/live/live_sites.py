@@ -82,6 +82,15 @@ def migrate(env: dict) -> None:
         raise AssertionError(done.stderr[-3000:])
 
 
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if it has not ended 15 s later."""
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 class Server:
     """`essaim serve` on a free port. Its stderr goes to a pipe read when it fails to start, or to the
     file `log` (for servers that write much, e.g. JSON access logs: a pipe nobody reads would fill up)."""
@@ -129,11 +138,7 @@ class Server:
         return self.process.stderr.read().decode(errors="replace")[-3000:]
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
 
 
 class EventClient:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from live_sites import free_port
+from live_sites import free_port, stop_process
 
 
 def need_redis_server() -> str:
@@ -176,11 +176,7 @@ class Worker:
                                             stdout=subprocess.DEVNULL, stderr=stderr)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
 
 
 class Reply:
