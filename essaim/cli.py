@@ -95,11 +95,9 @@ def _describe_database() -> str:
 
 
 def _pending_migrations() -> int:
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
+    from essaim.core.health import pending_migrations
 
-    executor = MigrationExecutor(connection)
-    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    return pending_migrations()
 
 
 def _require_migrated() -> None:

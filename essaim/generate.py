@@ -118,6 +118,7 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
     from essaim.cli import CommandError, default_network
     from essaim.communities import actions as communities
     from essaim.communities.models import Community
+    from essaim.core.bulk import chunks
     from essaim.experts.jobs import run_in_bulk as summarise
     from essaim.questions import actions as questions
     from essaim.search.bench import VOCABULARY, _cumulative, vocabulary
@@ -163,15 +164,14 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
 
     handles = sorted(taken)
     clash = set()
-    for start in range(0, len(handles), 10_000):
-        clash.update(Name.objects.filter(network=network, name__in=handles[start:start + 10_000])
+    for part in chunks(handles, 10_000):
+        clash.update(Name.objects.filter(network=network, name__in=part)
                      .values_list("name", flat=True))
     if clash:
         raise CommandError(f"these handles are taken in the network: {', '.join(sorted(clash)[:5])}; generate into "
                            "an empty database.")
     person_ids = accounts.do_bulk_create_people(network, people_rows)
-    users = {u.id: u for u in User.objects.filter(id__in=person_ids).select_related("network")} \
-        if len(person_ids) < 30_000 else _load_users(person_ids)
+    users = _load_users(person_ids)
     ranks = list(range(1, len(person_ids) + 1))
     rng.shuffle(ranks)
     sociability = [1.0 / r ** 0.8 for r in ranks]
@@ -296,8 +296,8 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
             when = min(end, post_time[qid] + timedelta(seconds=rng.expovariate(1 / 21_600)))
             answers.append((qid, who, sentence(rng, words, cum), when, i == pick))
     made_answers = 0
-    for start in range(0, len(answers), 50_000):
-        made_answers += len(questions.do_bulk_answer(network.id, answers[start:start + 50_000]))
+    for part in chunks(answers, 50_000):
+        made_answers += len(questions.do_bulk_answer(network.id, part))
     step("answers", f"{made_answers:,} answers, {accepted:,} accepted")
 
     # -- the jobs the bulk actions queued: search index, expertise summaries; planner statistics
@@ -314,10 +314,11 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
 
 def _load_users(ids: list[int]) -> dict:
     from essaim.accounts.models import User
+    from essaim.core.bulk import chunks
 
     out = {}
-    for start in range(0, len(ids), 20_000):
-        for u in User.objects.filter(id__in=ids[start:start + 20_000]).select_related("network"):
+    for part in chunks(ids, 20_000):
+        for u in User.objects.filter(id__in=part).select_related("network"):
             out[u.id] = u
     return out
 

@@ -437,7 +437,7 @@ def measure(*, tier: str, concurrency: int, duration: float, url: str | None = N
             people: int = 200, seed: int = 1, say=print) -> dict:
     from django.db import connection
 
-    from essaim.bench import latency_summary, stop_server  # noqa: F401
+    from essaim.bench import latency_summary, stop_server
 
     network = generated_network()
     if network is None:

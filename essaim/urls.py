@@ -3,15 +3,13 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from essaim.api import api
-from essaim.core.views import api_not_found, healthz, metrics, readyz
+from essaim.core.views import api_not_found
 
 urlpatterns = [
     path("", include("essaim.mail.urls")),  # POST /api/v1/mail/inbound (raw e-mail, up to 10 MB)
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),  # anything else under /api/ answers in JSON too
-    path("healthz", healthz, name="healthz"),
-    path("readyz", readyz, name="readyz"),
-    path("metrics", metrics, name="metrics"),
+    # /healthz, /readyz and /metrics: answered by core.middleware.OperationsMiddleware, before any route
     path("", include("essaim.accounts.urls")),
     path("", include("essaim.communities.urls")),
     path("", include("essaim.notifications.urls")),

@@ -39,6 +39,7 @@ def test_same_seed_same_data_and_another_seed_other_data():
     counts = lambda r: {k: v for k, v in r.items() if k not in ("seconds", "steps", "network_id")}  # noqa: E731
     assert counts(a) == counts(b)
     assert a["people"] == 10 and a["posts"] == 1000 and a["communities"] == 6
+    assert c["posts"] == a["posts"]  # the same volumes from another seed
 
 
 def test_generated_network_is_consistent():

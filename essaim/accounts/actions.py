@@ -459,16 +459,13 @@ def do_bulk_follow(network: Network, pairs: list[tuple[int, int]]) -> int:
     """Many follows at once (generated data): (follower id, followee id) pairs of people of the
     network; following oneself is refused, a follow that exists stays as it is. One transaction,
     one statement per 10,000 rows. No activity. Returns how many were new."""
-    people = sorted({i for pair in pairs for i in pair})
-    found = set()
-    for start in range(0, len(people), 10_000):
-        found.update(User.objects.filter(network=network, id__in=people[start:start + 10_000])
-                     .values_list("id", flat=True))
-    if len(found) != len(people):
+    from essaim.core.bulk import existing_ids, insert_new
+
+    people = {i for pair in pairs for i in pair}
+    if len(existing_ids(User.objects.filter(network=network), people)) != len(people):
         raise NotFound()
     if any(a == b for a, b in pairs):
         raise InvalidInput(_("You cannot follow yourself."), code="invalid_follow")
-    from essaim.core.bulk import insert_new
 
     rows = [Follow(network=network, follower_id=a, followee_id=b) for a, b in pairs]
     with transaction.atomic():

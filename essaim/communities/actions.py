@@ -242,6 +242,8 @@ def do_bulk_create_communities(creator, communities: list[tuple[str, str, str, s
     by `creator`, in one transaction, one statement per 1,000, their slugs claimed (a slug already
     taken refuses them all: nothing written). No activity or notification; one event per
     community for the search index. Returns the new ids."""
+    from essaim.core.bulk import chunks
+
     if not access.can_create_community(creator):
         raise Forbidden(_("Only administrators can create communities in this network."))
     network_id = creator.network_id
@@ -252,12 +254,12 @@ def do_bulk_create_communities(creator, communities: list[tuple[str, str, str, s
                               slug=names.validate_name(slug), description=_clean_text(description, "description", 2000),
                               visibility=_check_visibility(visibility), created_by=creator, member_count=1))
     slugs = [c.slug for c in rows]
+    if len(set(slugs)) != len(slugs):
+        raise Conflict(_("This name is already taken."), code="name_taken")
     ids: list[int] = []
     with transaction.atomic():
-        for start in range(0, len(rows), 1000):
-            chunk = rows[start:start + 1000]
-            if len(set(slugs)) != len(slugs) or Name.objects.filter(
-                    network_id=network_id, name__in=[c.slug for c in chunk]).exists():
+        for chunk in chunks(rows, 1000):
+            if Name.objects.filter(network_id=network_id, name__in=[c.slug for c in chunk]).exists():
                 raise Conflict(_("This name is already taken."), code="name_taken")
             made = Community.objects.bulk_create(chunk)
             Name.objects.bulk_create([Name(network_id=network_id, name=c.slug, kind=Name.Kind.COMMUNITY, object_id=c.id)
@@ -277,9 +279,8 @@ def do_bulk_add_members(community_members: dict[int, list[int]], *, acting_user)
     are. One transaction, one statement per 5,000 rows; member counts kept exact; one event per
     community (its member count is searchable). No notification. Returns how many joined."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Count, OuterRef, Subquery
 
-    from essaim.core.bulk import insert_new
+    from essaim.core.bulk import existing_ids, insert_new, recount
 
     network_id = acting_user.network_id
     wanted = sorted(community_members)
@@ -288,21 +289,14 @@ def do_bulk_add_members(community_members: dict[int, list[int]], *, acting_user)
         if community_id not in communities:
             raise NotFound()
         access.require_manage_members(acting_user, communities[community_id])
-    people = sorted({uid for ids in community_members.values() for uid in ids})
-    found = set()
-    for start in range(0, len(people), 10_000):
-        found.update(get_user_model().objects.filter(network_id=network_id, is_active=True,
-                                                     id__in=people[start:start + 10_000]).values_list("id", flat=True))
-    if len(found) != len(people):
+    people = {uid for ids in community_members.values() for uid in ids}
+    if len(existing_ids(get_user_model().objects.filter(network_id=network_id, is_active=True), people)) != len(people):
         raise NotFound()
     rows = [Membership(network_id=network_id, community_id=cid, user_id=uid, role=Role.MEMBER)
             for cid in wanted for uid in community_members[cid]]
     with transaction.atomic():
         joined = insert_new(Membership, rows, batch=5000, field="community_id", values=wanted)
-        size = (Membership.objects.filter(community_id=OuterRef("pk")).order_by().values("community_id")
-                .annotate(n=Count("id")).values("n"))
-        for start in range(0, len(wanted), 5000):
-            Community.objects.filter(id__in=wanted[start:start + 5000]).update(member_count=Subquery(size))
+        recount(Community, wanted, "member_count", Membership.objects.all(), "community_id")
         for cid in wanted:
             emit_on_commit(events.COMMUNITY_UPDATED, network_id=network_id, data={"community_id": str(cid)})
     access.forget_roles()

@@ -59,16 +59,21 @@ def check_database() -> str:
     return "ok"
 
 
+def pending_migrations() -> int:
+    """How many migrations the database has not applied yet (also `essaim serve` and the commands)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
 def check_migrations() -> str:
     global _migrated
     if _migrated:
         return "ok"
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
     try:
-        executor = MigrationExecutor(connection)
-        pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+        pending = pending_migrations()
     except Exception as exc:  # noqa: BLE001 - as above
         return _reason("migrations", exc)
     if pending:

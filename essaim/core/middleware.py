@@ -16,9 +16,9 @@ from django.utils import translation
 from .logs import current_request
 from .models import Network
 
-# Answered without looking up the network or the person, so that they answer while the database
-# is away or before any network exists: liveness, readiness and metrics.
-OPERATIONS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# Answered by OperationsMiddleware before anything else (no network or person looked up, so that
+# they answer while the database is away or before any network exists): path -> view in core.views.
+OPERATIONS = {"/healthz": "healthz", "/readyz": "readyz", "/metrics": "metrics"}
 
 _cache: dict[str, tuple[float, int | None]] = {}
 _TTL = 30.0
@@ -52,9 +52,6 @@ class NetworkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path in OPERATIONS_PATHS:
-            request.network = None
-            return self.get_response(request)
         network_id = network_id_for_host(request.get_host())
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.network_id == network_id:
@@ -112,7 +109,7 @@ class RequestMiddleware:
         match = getattr(request, "resolver_match", None)
         if match is not None:
             route = match.route
-        elif request.path_info in OPERATIONS_PATHS:
+        elif request.path_info in OPERATIONS:
             route = request.path_info.lstrip("/")
         else:
             route = "static" if request.path.startswith(self.static_url) else "unmatched"
@@ -131,10 +128,10 @@ class OperationsMiddleware:
     ESSAIM_ALLOWED_HOSTS, and these answers build no link from the host name."""
 
     def __init__(self, get_response):
-        from .views import healthz, metrics, readyz
+        from . import views
 
         self.get_response = get_response
-        self.views = {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics}
+        self.views = {path: getattr(views, name) for path, name in OPERATIONS.items()}
 
     def __call__(self, request):
         view = self.views.get(request.path_info)

@@ -64,20 +64,25 @@ class People:
         for s in (self.posts, self.post_authors, self.answers, self.comments):
             s.discard(None)
         ids: set[int] = set()
-        wanted = sorted(self.post_authors | self.posts)
-        for start in range(0, len(wanted), 10_000):
-            ids.update(Post.objects.filter(id__in=wanted[start:start + 10_000]).order_by()
-                       .values_list("author_id", flat=True).distinct())
+        ids.update(_authors_of(Post, self.post_authors | self.posts))
         if self.posts:
             ids.update(Answer.objects.filter(question_id__in=sorted(self.posts)).values_list("author_id", flat=True)
                        .distinct()[:MAX_PER_POST])
             ids.update(Comment.objects.filter(post_id__in=sorted(self.posts)).values_list("author_id", flat=True)
                        .distinct()[:MAX_PER_POST])
-        for model, wanted in ((Answer, sorted(self.answers)), (Comment, sorted(self.comments))):
-            for start in range(0, len(wanted), 10_000):  # bulk-written content: bounded statements
-                ids.update(model.objects.filter(id__in=wanted[start:start + 10_000]).order_by()
-                           .values_list("author_id", flat=True).distinct())
+        ids.update(_authors_of(Answer, self.answers))
+        ids.update(_authors_of(Comment, self.comments))
         return ids
+
+
+def _authors_of(model, ids: set[int]) -> set[int]:
+    """The authors of these posts, answers or comments, 10,000 at a time (bulk-written content)."""
+    from essaim.core.bulk import chunks
+
+    found: set[int] = set()
+    for part in chunks(sorted(ids), 10_000):
+        found.update(model.objects.filter(id__in=part).order_by().values_list("author_id", flat=True).distinct())
+    return found
 
 
 def _refresh(rows) -> None:

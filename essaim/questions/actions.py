@@ -12,7 +12,7 @@ from essaim.accounts.models import User
 from essaim.communities import access as community_access
 from essaim.communities.models import Community
 from essaim.core import activity, text
-from essaim.core.bulk import create_in_batches
+from essaim.core.bulk import create_in_batches, recount
 from essaim.core.errors import Forbidden, InvalidInput, NotFound
 from essaim.core.events import emit_on_commit
 from essaim.notifications.actions import notify, notify_new_post
@@ -133,12 +133,7 @@ def do_bulk_answer(network_id: int, answers: list[tuple]) -> list[int]:
     accepted it). One transaction, one statement per 1,000; answer counts and accepted answers
     kept exact; one event per 1,000 for the jobs (search, expertise). No notification or activity.
     Returns the new ids."""
-    from django.db.models import Count, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
-    from essaim.stream.actions import readable_by_authors
-
-    questions = readable_by_authors(network_id, [(who, qid) for qid, who, _b, _t, _a in answers])
+    questions = stream_access.readable_by_authors(network_id, [(who, qid) for qid, who, _b, _t, _a in answers])
     accepted_of: dict[int, int] = {}
     rows = []
     for index, (qid, who, body, created_at, accepted) in enumerate(answers):
@@ -163,11 +158,7 @@ def do_bulk_answer(network_id: int, answers: list[tuple]) -> list[int]:
                 "accepted_post_ids": accepted})
 
         ids = create_in_batches(Answer, rows, accept)
-        live = (Answer.objects.filter(question_id=OuterRef("pk"), deleted_at__isnull=True).order_by()
-                .values("question_id").annotate(n=Count("id")).values("n"))
-        touched = sorted(questions)
-        for start in range(0, len(touched), 5000):
-            Post.objects.filter(id__in=touched[start:start + 5000]).update(answer_count=Coalesce(Subquery(live), 0))
+        recount(Post, questions, "answer_count", Answer.objects.filter(deleted_at__isnull=True), "question_id")
     return ids
 
 

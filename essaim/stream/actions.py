@@ -12,7 +12,7 @@ from essaim.accounts.models import User
 from essaim.communities import access as community_access
 from essaim.communities.models import Community, Visibility
 from essaim.core import activity, names, text
-from essaim.core.bulk import chunks, create_in_batches, insert_new
+from essaim.core.bulk import chunks, create_in_batches, insert_new, recount
 from essaim.core.errors import Forbidden, InvalidInput
 from essaim.core.events import emit_on_commit
 from essaim.core.models import Name
@@ -332,44 +332,21 @@ def do_bulk_create_posts(author: User, posts: list[tuple], *, community: Communi
             raise Forbidden(_("Join the community to post in it."), code="not_member")
         if community is None and (who.network_id != author.network_id or not access.can_post_to_all_company(who)):
             raise Forbidden(_("Only administrators post to All company in this network."), code="announcements_only")
+    from essaim.questions.actions import clean_title
+
     rows = []
     for item in posts:
         body, created_at = item[0], item[1]
         who = item[2] if len(item) > 2 and item[2] is not None else author
-        title = item[3] if len(item) > 3 else ""
-        if title:
-            from essaim.questions.actions import clean_title
-
-            title = clean_title(title)
+        title = clean_title(item[3]) if len(item) > 3 and item[3] else ""
         body = clean_body(body)
         html, _resolved, _topics_found = _render(author.network_id, body)
         rows.append(Post(network_id=author.network_id, author=who, community=community, body=body, html=html,
                          created_at=created_at or timezone.now(), kind="question" if title else "post",
                          title=title or ""))
-    ids: list[int] = []
     with transaction.atomic():  # all or nothing
-        for start in range(0, len(rows), 1000):
-            made = [p.id for p in Post.objects.bulk_create(rows[start:start + 1000])]
-            emit_on_commit(events.POSTS_BULK_CREATED, network_id=author.network_id, data={"post_ids": made})
-            ids.extend(made)
-    return ids
-
-
-def readable_by_authors(network_id: int, pairs: list[tuple[User, int]]) -> dict[int, Post]:
-    """The posts of (person, post id) pairs, checked in bulk: each must exist in the network, not be
-    deleted, and be readable by its person (who may then comment on it or react to it). One
-    query per 5,000 posts. Raises Forbidden (nothing is written) when one is not."""
-    wanted = sorted({post_id for _who, post_id in pairs})
-    posts: dict[int, Post] = {}
-    for start in range(0, len(wanted), 5000):
-        for post in Post.objects.filter(network_id=network_id, id__in=wanted[start:start + 5000],
-                                        deleted_at__isnull=True).select_related("community"):
-            posts[post.id] = post
-    for who, post_id in pairs:
-        post = posts.get(post_id)
-        if post is None or who.network_id != network_id or not access.can_read_post(who, post):
-            raise Forbidden()
-    return posts
+        return create_in_batches(Post, rows, lambda made: emit_on_commit(
+            events.POSTS_BULK_CREATED, network_id=author.network_id, data={"post_ids": [p.id for p in made]}))
 
 
 def do_bulk_create_comments(network_id: int, comments: list[tuple]) -> list[int]:
@@ -377,7 +354,7 @@ def do_bulk_create_comments(network_id: int, comments: list[tuple]) -> list[int]
     author able to read their post, in one transaction, one statement per 1,000, the posts'
     comment counts kept exact, and one event per 1,000 for the jobs (search, expertise). No
     notification or activity. Returns the new ids."""
-    posts = readable_by_authors(network_id, [(who, post_id) for post_id, who, _b, _t in comments])
+    posts = access.readable_by_authors(network_id, [(who, post_id) for post_id, who, _b, _t in comments])
     rows = []
     for post_id, who, body, created_at in comments:
         body = clean_body(body)
@@ -388,18 +365,9 @@ def do_bulk_create_comments(network_id: int, comments: list[tuple]) -> list[int]
         ids = create_in_batches(Comment, rows, lambda made: emit_on_commit(
             events.COMMENTS_BULK_CREATED, network_id=network_id,
             data={"comment_ids": [c.id for c in made], "post_ids": sorted({c.post_id for c in made})}))
-        _recount_comments(sorted({post_id for post_id, *_rest in comments}))
+        recount(Post, [post_id for post_id, *_rest in comments], "comment_count",
+                Comment.objects.filter(deleted_at__isnull=True), "post_id")
     return ids
-
-
-def _recount_comments(post_ids: list[int]) -> None:
-    from django.db.models import Count, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
-    live = (Comment.objects.filter(post_id=OuterRef("pk"), deleted_at__isnull=True).order_by()
-            .values("post_id").annotate(n=Count("id")).values("n"))
-    for start in range(0, len(post_ids), 5000):
-        Post.objects.filter(id__in=post_ids[start:start + 5000]).update(comment_count=Coalesce(Subquery(live), 0))
 
 
 def do_bulk_react(network_id: int, reactions: list[tuple]) -> int:
@@ -409,7 +377,7 @@ def do_bulk_react(network_id: int, reactions: list[tuple]) -> int:
     for _who, _post_id, kind in reactions:
         if kind not in ReactionKind.values:
             raise InvalidInput(_("Unknown reaction."), code="invalid_reaction")
-    readable_by_authors(network_id, [(who, post_id) for who, post_id, _k in reactions])
+    access.readable_by_authors(network_id, [(who, post_id) for who, post_id, _k in reactions])
     rows = [Reaction(network_id=network_id, user=who, post_id=post_id, kind=kind) for who, post_id, kind in reactions]
     post_ids = sorted({post_id for _who, post_id, _k in reactions})
     with transaction.atomic():

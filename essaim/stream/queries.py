@@ -24,9 +24,14 @@ def home_feed(viewer, *, cursor=None, limit=None) -> Page:
     The page's ids come from the prepared SQL of home_feed_posts (written by the ORM once per
     process), then the posts by id: the same rows as paginate(home_feed_posts(viewer)), at a
     fraction of the cost (docs/scale.md)."""
+    return _prepared_page(_home_pages, viewer, cursor, limit)
+
+
+def _prepared_page(pages: PreparedPages, viewer, cursor, limit) -> Page:
+    """A page of a prepared feed: its ids from the prepared SQL, then the posts by id, decorated."""
     if not is_member_of_network(viewer):  # nothing to read (the prepared SQL is written for a person)
-        return paginate(home_feed_posts(viewer), cursor=cursor, limit=limit, pinned_field="pinned")
-    ids, limit = _home_pages.ids(viewer, cursor=cursor, limit=limit)
+        return paginate(pages.build(viewer), cursor=cursor, limit=limit, pinned_field="pinned")
+    ids, limit = pages.ids(viewer, cursor=cursor, limit=limit)
     return decorate(page_of(posts_by_ids(ids), limit, pinned_field="pinned"), viewer)
 
 
@@ -78,10 +83,7 @@ def profile_feed_posts(viewer, user):
 
 
 def all_company_feed(viewer, *, cursor=None, limit=None) -> Page:
-    if not is_member_of_network(viewer):
-        return paginate(all_company_feed_posts(viewer), cursor=cursor, limit=limit, pinned_field="pinned")
-    ids, limit = _all_company_pages.ids(viewer, cursor=cursor, limit=limit)
-    return decorate(page_of(posts_by_ids(ids), limit, pinned_field="pinned"), viewer)
+    return _prepared_page(_all_company_pages, viewer, cursor, limit)
 
 
 def all_company_feed_posts(viewer):
