@@ -32,7 +32,6 @@ import hashlib
 import itertools
 import random
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -110,7 +109,6 @@ class Weighted:
 def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=None, say=print) -> dict:
     """Generate a tier into `network` (default: the default network, created when missing). Returns
     what was made and how long each step took."""
-    from django.db import transaction
 
     from essaim.accounts import actions as accounts
     from essaim.accounts.models import User
@@ -238,7 +236,7 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
     question_ids: list[int] = []
     made = 0
     for window in range(0, size.posts, 20_000):
-        grouped: dict[int | None, list] = defaultdict(list)
+        items = []
         for offset in stamps[window:window + 20_000]:
             place = place_of.one(rng)
             who = users[authors_of[place].one(rng)]
@@ -246,16 +244,14 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
             title = ""
             if rng.random() < 0.05:
                 title = " ".join(rng.choices(words, cum_weights=cum, k=rng.randint(4, 9))).capitalize() + " ?"
-            grouped[place].append((sentence(rng, words, cum), when, who, title))
-        with transaction.atomic():
-            for place, items in grouped.items():
-                ids = stream.do_bulk_create_posts(items[0][2], items, community=place_objects.get(place))
-                for post_id, item in zip(ids, items):
-                    post_place[post_id] = place
-                    post_time[post_id] = item[1]
-                    if item[3]:
-                        question_ids.append(post_id)
-        made += sum(map(len, grouped.values()))
+            items.append((sentence(rng, words, cum), when, who, title, place_objects.get(place)))
+        ids = stream.do_bulk_create_posts(admin, items)  # in time order: the newest posts have the highest ids
+        for post_id, item in zip(ids, items):
+            post_place[post_id] = item[4] and item[4].id
+            post_time[post_id] = item[1]
+            if item[3]:
+                question_ids.append(post_id)
+        made += len(items)
         if made % 200_000 == 0 or made == size.posts:
             say(f"  {made:,} / {size.posts:,} posts ({time.perf_counter() - clock:.0f} s)")
     step("posts", f"{made:,} posts, {len(question_ids):,} of them questions")

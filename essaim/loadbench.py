@@ -10,7 +10,9 @@ realistic mix, as many distinct people, with its floors measured in the same run
      query from raw SQL (only on a server started with ESSAIM_BENCH_ENDPOINTS=1, which the bench
      does when it starts its own);
    - raw SQL: the same SQL run through the database driver from this process, no HTTP;
-   - home feed alone: GET /api/v1/feed, to compare its throughput with the raw feed view's.
+   - home feed alone: GET /api/v1/feed, to compare its throughput with the raw feed view's;
+   - home feed of people in 100 or more communities (up to 50 of them, when there are any):
+     page 1, and page 5 one time in five.
 3. The mix for `--duration` seconds: home feed (page 1, page 5 by cursor), community feed, post,
    search (rare, medium, common), people search, experts, create post, comment, react, unread
    count. Per operation: throughput, p50/p95/p99 and errors, and its p50 as a ratio to hello's.
@@ -38,6 +40,7 @@ MIX = (
     ("create post", 5), ("comment", 5), ("react", 5), ("unread count", 20),
 )
 REACTION_KINDS = ("like", "celebrate", "support", "insightful", "funny")
+BUSY = 100  # "people in 100 or more communities": their home feed is measured on its own
 
 
 class Persona:
@@ -72,6 +75,21 @@ def pick_people(network_id: int, n: int, rng: random.Random) -> list:
     missing = [uid for uid, u in chosen.items() if u is None]
     chosen.update({u.id: u for u in User.objects.filter(id__in=missing).select_related("network")})
     return list(chosen.values())
+
+
+def busy_people(network_id: int, n: int, rng: random.Random, *, at_least: int = BUSY) -> list:
+    """Up to n generated people in `at_least` communities or more, at random (their home feed
+    merges the most places: the tier-L target)."""
+    from django.db.models import Count
+
+    from essaim.accounts.models import User
+    from essaim.communities.models import Membership
+
+    ids = sorted(Membership.objects.filter(network_id=network_id, user__email__endswith="@people.invalid")
+                 .order_by().values("user_id").annotate(n=Count("id")).filter(n__gte=at_least)
+                 .values_list("user_id", flat=True))
+    chosen = rng.sample(ids, min(n, len(ids)))
+    return list(User.objects.filter(id__in=chosen).select_related("network").order_by("id"))
 
 
 def make_personas(people: list) -> list[Persona]:
@@ -220,6 +238,19 @@ def warm_up(base: str, personas: list[Persona], concurrency: int) -> None:
         client.close()
 
     _on_threads(lambda _i: worker(), min(concurrency, 8))
+
+
+def busy_step(personas: list[Persona]):
+    """Home feed page 1 (and page 5 by cursor, one time in five) of people in many communities."""
+    def step(client: Client, recorder: Recorder, rng: random.Random) -> None:
+        persona = rng.choice(personas)
+        if persona.page5 and rng.random() < 0.2:
+            timed(client, recorder, f"home p5, {BUSY}+ places", "GET",
+                  "/api/v1/feed?" + urlencode({"cursor": persona.page5}), persona.headers)
+        else:
+            timed(client, recorder, f"home feed, {BUSY}+ places", "GET", "/api/v1/feed", persona.headers)
+
+    return step
 
 
 def mix_step(personas: list[Persona], terms: dict):
@@ -478,6 +509,12 @@ def measure(*, tier: str, concurrency: int, duration: float, url: str | None = N
         rec, elapsed = run_for(floor_seconds, concurrency, base, lambda c, r, g: timed(
             c, r, "home feed alone", "GET", "/api/v1/feed", g.choice(personas).headers))
         floors.update(rec.summary(elapsed))
+        busy = make_personas(busy_people(network.id, 50, rng))
+        if busy:
+            say(f"home feed of {len(busy)} people in {BUSY}+ communities ({floor_seconds:.0f} s)")
+            warm_up(base, busy, concurrency)
+            rec, elapsed = run_for(floor_seconds, concurrency, base, busy_step(busy))
+            floors.update(rec.summary(elapsed))
         hello = floors.get("hello", {}).get("p50_ms")
         say(f"the mix ({duration:.0f} s, {concurrency} clients)")
         rec, elapsed = run_for(duration, concurrency, base, mix_step(personas, terms))

@@ -140,6 +140,19 @@ def test_bulk_posts_refuse_a_non_member_and_write_nothing(world):
     assert Post.objects.get(pk=ids[0]).kind == "question"
 
 
+def test_bulk_posts_in_many_places_at_once_check_each_author_in_each_place(world):
+    before = Post.objects.count()
+    mixed = [("in the private one", None, world.member, "", world.private), ("to everyone", None, world.member, "", None),
+             ("outsider in the private one", None, world.outsider, "", world.private)]
+    with pytest.raises(Forbidden):
+        stream.do_bulk_create_posts(world.member, mixed)
+    assert Post.objects.count() == before
+    ids = stream.do_bulk_create_posts(world.member, mixed[:2] + [("the owner in the open one", None, world.owner,
+                                                                  "", world.open)])
+    places = list(Post.objects.filter(id__in=ids).order_by("id").values_list("community_id", "author_id"))
+    assert places == [(world.private.id, world.member.id), (None, world.member.id), (world.open.id, world.owner.id)]
+
+
 def test_bulk_answers(world):
     question = questions.do_ask_question(world.member, "Which tool?", "Tell me", community=world.open)
     with pytest.raises(InvalidInput):

@@ -276,7 +276,7 @@ def do_bulk_create_communities(creator, communities: list[tuple[str, str, str, s
 def do_bulk_add_members(community_members: dict[int, list[int]], *, acting_user) -> int:
     """Many people into many communities at once (generated data), as members: {community id: [person
     ids]}, by someone who manages each of these communities; people already members stay as they
-    are. One transaction, one statement per 5,000 rows; member counts kept exact; one event per
+    are. One transaction, written in bulk (core.bulk.insert_new); member counts kept exact; one event per
     community (its member count is searchable). No notification. Returns how many joined."""
     from django.contrib.auth import get_user_model
 
@@ -292,10 +292,10 @@ def do_bulk_add_members(community_members: dict[int, list[int]], *, acting_user)
     people = {uid for ids in community_members.values() for uid in ids}
     if len(existing_ids(get_user_model().objects.filter(network_id=network_id, is_active=True), people)) != len(people):
         raise NotFound()
-    rows = [Membership(network_id=network_id, community_id=cid, user_id=uid, role=Role.MEMBER)
-            for cid in wanted for uid in community_members[cid]]
+    now = timezone.now()
+    rows = [(network_id, cid, uid, Role.MEMBER.value, now) for cid in wanted for uid in community_members[cid]]
     with transaction.atomic():
-        joined = insert_new(Membership, rows, batch=5000, field="community_id", values=wanted)
+        joined = insert_new(Membership, ("network_id", "community_id", "user_id", "role", "created_at"), rows)
         recount(Community, wanted, "member_count", Membership.objects.all(), "community_id")
         for cid in wanted:
             emit_on_commit(events.COMMUNITY_UPDATED, network_id=network_id, data={"community_id": str(cid)})

@@ -10,19 +10,38 @@ def chunks(items: list, size: int):
         yield items[start:start + size]
 
 
-def insert_new(model, rows: list, *, batch: int, field: str, values: list) -> int:
-    """bulk_create `rows` in batches, leaving alone those a unique constraint already holds, and
-    return how many were new: the rows of `model` whose `field` is among `values` (the rows' own
-    scope, counted in bounded statements) after, less before. Call it inside a transaction."""
-    values = sorted(set(values))
+def insert_new(model, fields: tuple[str, ...], rows: list[tuple], *, batch: int = 50_000) -> int:
+    """Insert `rows`, tuples of the values of `fields` (column attnames such as "user_id"), leaving
+    alone those a unique constraint already holds, and return how many were new. PostgreSQL: COPY
+    into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING per `batch` rows (millions
+    of follows in minutes); SQLite: INSERT OR IGNORE. All or nothing."""
+    from django.db import connections, router, transaction
 
-    def count() -> int:
-        return sum(model.objects.filter(**{f"{field}__in": part}).count() for part in chunks(values, 5000))
-
-    before = count()
-    for part in chunks(rows, batch):
-        model.objects.bulk_create(part, ignore_conflicts=True)
-    return count() - before
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
+    new = 0
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            scratch = connection.ops.quote_name(f"bulk_{model._meta.db_table}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {columns} FROM {table} LIMIT 0")
+            for part in chunks(rows, batch):
+                with cursor.cursor.copy(f"COPY {scratch} ({columns}) FROM STDIN") as copy:
+                    for row in part:
+                        copy.write_row(row)
+                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {scratch} ON CONFLICT DO NOTHING")
+                new += cursor.rowcount
+                cursor.execute(f"TRUNCATE {scratch}")
+            cursor.execute(f"DROP TABLE {scratch}")
+        else:
+            prep = [model._meta.get_field(f) for f in fields]
+            marks = ", ".join(["%s"] * len(fields))
+            for part in chunks(rows, batch):
+                cursor.executemany(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})",
+                                   [[f.get_db_prep_save(v, connection) for f, v in zip(prep, row)] for row in part])
+                new += cursor.rowcount
+    return new
 
 
 def create_in_batches(model, rows: list, on_batch: Callable[[list], None], *, batch: int = 1000) -> list[int]:

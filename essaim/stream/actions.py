@@ -318,30 +318,37 @@ def do_unfollow_topic(user: User, name: str) -> None:
 
 def do_bulk_create_posts(author: User, posts: list[tuple], *, community: Community | None = None) -> list[int]:
     """Many plain posts at once (generated data for measurements): (body, created_at) pairs by
-    `author`, or (body, created_at, another author) triples, or (body, created_at, author, title)
-    for questions, in one place, written in one statement per 1,000, with one event per 1,000
-    (what reacts to it, such as search indexing, does so in bulk). No notification or activity.
-    Every author must be allowed to post there, else nothing is written. Returns the new ids."""
-    authors = {author.id: author}
-    for item in posts:
-        if len(item) > 2 and item[2] is not None:
-            authors.setdefault(item[2].id, item[2])
-    for who in authors.values():
-        if community is not None and (community.network_id != who.network_id
-                                      or not community_access.can_post_in(who, community)):
-            raise Forbidden(_("Join the community to post in it."), code="not_member")
-        if community is None and (who.network_id != author.network_id or not access.can_post_to_all_company(who)):
-            raise Forbidden(_("Only administrators post to All company in this network."), code="announcements_only")
+    `author` in `community`, or (body, created_at, another author), or (body, created_at, author,
+    title) for questions, or (body, created_at, author, title, place) for a place of their own (a
+    community, or None for All company), written in the given order in one statement per 1,000,
+    with one event per 1,000 (what reacts to it, such as search indexing, does so in bulk). No
+    notification or activity. Every author must be allowed to post where their post goes, else
+    nothing is written. Returns the new ids."""
     from essaim.questions.actions import clean_title
 
+    def parts(item) -> tuple:
+        who = item[2] if len(item) > 2 and item[2] is not None else author
+        return who, (item[4] if len(item) > 4 else community)
+
+    checked: set[tuple[int, int | None]] = set()
+    for item in posts:
+        who, place = parts(item)
+        if (who.id, place and place.id) in checked:
+            continue
+        checked.add((who.id, place and place.id))
+        if place is not None and (place.network_id != who.network_id or who.network_id != author.network_id
+                                  or not community_access.can_post_in(who, place)):
+            raise Forbidden(_("Join the community to post in it."), code="not_member")
+        if place is None and (who.network_id != author.network_id or not access.can_post_to_all_company(who)):
+            raise Forbidden(_("Only administrators post to All company in this network."), code="announcements_only")
     rows = []
     for item in posts:
         body, created_at = item[0], item[1]
-        who = item[2] if len(item) > 2 and item[2] is not None else author
+        who, place = parts(item)
         title = clean_title(item[3]) if len(item) > 3 and item[3] else ""
         body = clean_body(body)
         html, _resolved, _topics_found = _render(author.network_id, body)
-        rows.append(Post(network_id=author.network_id, author=who, community=community, body=body, html=html,
+        rows.append(Post(network_id=author.network_id, author=who, community=place, body=body, html=html,
                          created_at=created_at or timezone.now(), kind="question" if title else "post",
                          title=title or ""))
     with transaction.atomic():  # all or nothing
@@ -378,10 +385,11 @@ def do_bulk_react(network_id: int, reactions: list[tuple]) -> int:
         if kind not in ReactionKind.values:
             raise InvalidInput(_("Unknown reaction."), code="invalid_reaction")
     access.readable_by_authors(network_id, [(who, post_id) for who, post_id, _k in reactions])
-    rows = [Reaction(network_id=network_id, user=who, post_id=post_id, kind=kind) for who, post_id, kind in reactions]
+    now = timezone.now()
+    rows = [(network_id, who.id, post_id, kind, now) for who, post_id, kind in reactions]
     post_ids = sorted({post_id for _who, post_id, _k in reactions})
     with transaction.atomic():
-        new = insert_new(Reaction, rows, batch=2000, field="post_id", values=post_ids)
+        new = insert_new(Reaction, ("network_id", "user_id", "post_id", "kind", "created_at"), rows)
         for part in chunks(post_ids, 5000):
             emit_on_commit(events.REACTIONS_BULK_CHANGED, network_id=network_id, data={"post_ids": part})
         return new
