@@ -117,11 +117,13 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
     from essaim.communities import actions as communities
     from essaim.communities.models import Community
     from essaim.core.bulk import chunks
+    from essaim.core.jobs import run_batched
     from essaim.experts.jobs import run_in_bulk as summarise
     from essaim.questions import actions as questions
     from essaim.search.bench import VOCABULARY, _cumulative, vocabulary
     from essaim.search.bench import body as sentence
-    from essaim.search.jobs import run_in_bulk as index
+    from essaim.search import indexing
+    from essaim.search.backends import bulk_loading
     from essaim.stream import actions as stream
 
     size = TIERS[tier]
@@ -195,30 +197,33 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
         else:
             target = max(3, round(len(person_ids) * 0.4 / (k - len(COMPANY_WIDE) + 1) ** 0.9))
             members[cid] = everyone.distinct(rng, min(target, len(person_ids)))
-    joined = 0
+    writers = Writers()  # batches of disjoint communities, then of disjoint followers: two at once on PostgreSQL
     batch: dict[int, list[int]] = {}
+    size_of_batch = 0
     for cid in community_ids:
         batch[cid] = members[cid]
-        if sum(map(len, batch.values())) >= 200_000:
-            joined += communities.do_bulk_add_members(batch, acting_user=admin)
-            batch = {}
+        size_of_batch += len(members[cid])
+        if size_of_batch >= 200_000:
+            writers.submit(communities.do_bulk_add_members, batch, acting_user=admin)
+            batch, size_of_batch = {}, 0
     if batch:
-        joined += communities.do_bulk_add_members(batch, acting_user=admin)
+        writers.submit(communities.do_bulk_add_members, batch, acting_user=admin)
+    joined = writers.total()
     step("communities", f"{len(community_ids):,} communities, {joined:,} memberships")
 
     # -- follows
-    follows = 0
     pending: list[tuple[int, int]] = []
     mean = size.follows_per_person
     for pid in person_ids:
         degree = min(len(person_ids) - 1, max(1, round(mean / 3 * rng.paretovariate(1.5))), 5000)
         chosen = {f for f in everyone.draw(rng, degree + 2) if f != pid}
         pending.extend((pid, f) for f in sorted(chosen)[:degree])
-        if len(pending) >= 100_000:
-            follows += accounts.do_bulk_follow(network, pending)
+        if len(pending) >= 500_000:
+            writers.submit(accounts.do_bulk_follow, network, pending)
             pending = []
     if pending:
-        follows += accounts.do_bulk_follow(network, pending)
+        writers.submit(accounts.do_bulk_follow, network, pending)
+    follows = writers.total()
     step("follows", f"{follows:,} follows")
 
     # -- posts and questions
@@ -297,15 +302,57 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
     step("answers", f"{made_answers:,} answers, {accepted:,} accepted")
 
     # -- the jobs the bulk actions queued: search index, expertise summaries; planner statistics
-    indexed = index()
+    with bulk_loading():  # PostgreSQL builds its text index once, at the end
+        indexed = sum(indexing.reindex_all().values())  # every object once, however many jobs named it
+        run_batched("search.index", lambda rows: None)  # what those jobs asked for is done
     refresh_planner_statistics()  # the expertise summaries count words through the fresh index
     summarised = summarise()
     refresh_planner_statistics()
-    step("index", f"search index and expertise summaries ({indexed:,} + {summarised:,} jobs)")
+    step("index", f"search index and expertise summaries ({indexed:,} entries, {summarised:,} jobs)")
     return {"tier": tier, "seed": seed, "end": end.isoformat(), "network_id": network.id, "people": len(person_ids),
             "communities": len(community_ids), "memberships": joined, "follows": follows, "posts": made,
             "questions": len(question_ids), "comments": comments, "reactions": reactions, "answers": made_answers,
             "accepted": accepted, "seconds": round(time.perf_counter() - started, 1), "steps": timings}
+
+
+class Writers:
+    """Bulk actions on batches that touch disjoint rows, run on two database connections at once on
+    PostgreSQL (the database, not this process, is what they wait for), one after the other
+    elsewhere or inside a transaction. total() waits for them all and adds up what they returned; an error is raised there."""
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from django.db import connection
+
+        # Other connections cannot see what an open transaction wrote: then one after the other too.
+        self.at_once = 2 if connection.vendor == "postgresql" and not connection.in_atomic_block else 1
+        self.pool = ThreadPoolExecutor(self.at_once) if self.at_once > 1 else None
+        self.running: list = []
+        self.done = 0
+
+    def submit(self, action, *args, **kwargs) -> None:
+        if self.pool is None:
+            self.done += action(*args, **kwargs)
+            return
+        while len(self.running) >= self.at_once:  # bounded: at most one batch waiting per connection
+            self.done += self.running.pop(0).result()
+        self.running.append(self.pool.submit(_on_own_connection, action, *args, **kwargs))
+
+    def total(self) -> int:
+        while self.running:
+            self.done += self.running.pop(0).result()
+        done, self.done = self.done, 0
+        return done
+
+
+def _on_own_connection(action, *args, **kwargs):
+    from django.db import connection
+
+    try:
+        return action(*args, **kwargs)
+    finally:
+        connection.close()
 
 
 def _load_users(ids: list[int]) -> dict:

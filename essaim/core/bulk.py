@@ -67,8 +67,17 @@ def recount(model, ids, counter: str, counted, link: str) -> None:
 
 
 def existing_ids(queryset, ids) -> set[int]:
-    """Which of `ids` the queryset holds, asked 10,000 at a time."""
+    """Which of `ids` the queryset holds: on PostgreSQL 100,000 at a time as one array parameter
+    (an IN list of that size costs more to write than to run), elsewhere 10,000 at a time."""
+    from django.db import connections
+    from django.db.models.expressions import RawSQL
+
     found: set[int] = set()
+    if connections[queryset.db].vendor == "postgresql":
+        for part in chunks(sorted(set(ids)), 100_000):
+            found.update(queryset.filter(id__in=RawSQL("SELECT unnest(%s::bigint[])", (part,)))
+                         .values_list("id", flat=True))
+        return found
     for part in chunks(sorted(set(ids)), 10_000):
         found.update(queryset.filter(id__in=part).values_list("id", flat=True))
     return found
