@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 
 from essaim.core.dbrouter import reading_connection
 
@@ -148,12 +148,11 @@ def bulk_loading() -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as c:
-            c.execute("SET CONSTRAINTS ALL IMMEDIATE")  # inside a transaction: its pending checks first
+        with transaction.atomic(), connection.cursor() as c:  # SET LOCAL: nothing outlives it (PgBouncer)
+            c.execute("SET CONSTRAINTS ALL IMMEDIATE")  # inside a caller's transaction: its pending checks first
             c.execute("SET CONSTRAINTS ALL DEFERRED")
-            c.execute("SET maintenance_work_mem = '512MB'")
+            c.execute("SET LOCAL maintenance_work_mem = '512MB'")
             c.execute(POSTGRES_TEXT_INDEX)
-            c.execute("RESET maintenance_work_mem")
 
 
 def backend() -> Backend:
