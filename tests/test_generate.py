@@ -42,6 +42,21 @@ def test_same_seed_same_data_and_another_seed_other_data():
     assert c["posts"] == a["posts"]  # the same volumes from another seed
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_batches_written_on_two_connections_give_the_same_network():
+    from django.db import connection, transaction
+
+    together = _network("gen-together")
+    generate.generate("S", seed=5, end=END, network=together, say=lambda m: None)  # two connections on PostgreSQL
+    with transaction.atomic():  # one connection: what the others wrote must already be committed
+        assert generate.Writers().at_once == 1
+        alone = _network("gen-alone")
+        generate.generate("S", seed=5, end=END, network=alone, say=lambda m: None)
+    assert generate.Writers().at_once == (2 if connection.vendor == "postgresql" else 1)
+    assert generate.fingerprint(together.id) == generate.fingerprint(alone.id)
+    assert Membership.objects.filter(network=together).count() == Membership.objects.filter(network=alone).count() > 0
+
+
 def test_generated_network_is_consistent():
     network = _network("gen-check")
     result = generate.generate("S", seed=3, end=END, network=network, say=lambda m: None)

@@ -156,15 +156,27 @@ def audience_candidates(network_id: int, user_ids):
                 .select_related("network"))
 
 
-def preload_roles(users, community_ids) -> None:
-    """Load, in one query, the roles of `users` in `community_ids` only. The user objects must be used
-    for questions about those communities alone (as the audience functions do)."""
-    wanted = [c for c in community_ids if c is not None]
+def preload_roles(users, community_ids=None) -> None:
+    """Load the roles of `users` in one query per 5,000 of them. With `community_ids`, in those
+    communities only: the user objects must then be used for questions about those communities
+    alone (as the audience functions do). Without, all their roles (bulk actions), for the users
+    whose roles are not loaded yet."""
+    from essaim.core.bulk import chunks
+
+    if community_ids is None:
+        users = [u for u in users
+                 if is_member_of_network(u) and getattr(u, "_community_roles", (None,))[0] != _roles_version]
+        wanted = None
+    else:
+        wanted = [c for c in community_ids if c is not None]
     roles: dict[int, dict[int, str]] = {u.id: {} for u in users}
-    if wanted and users:
-        for user_id, community_id, role in Membership.objects.filter(
-                user_id__in=list(roles), community_id__in=wanted).values_list("user_id", "community_id", "role"):
-            roles[user_id][community_id] = role
+    if users and wanted != []:
+        for part in chunks(sorted(roles), 5000):
+            rows = Membership.objects.filter(user_id__in=part)
+            if wanted is not None:
+                rows = rows.filter(community_id__in=wanted)
+            for user_id, community_id, role in rows.values_list("user_id", "community_id", "role"):
+                roles[user_id][community_id] = role
     for user in users:
         user._community_roles = (_roles_version, roles[user.id])
 

@@ -72,6 +72,7 @@ def readable_by_authors(network_id: int, pairs: list[tuple]) -> dict[int, Post]:
         for post in Post.objects.filter(network_id=network_id, id__in=part, deleted_at__isnull=True) \
                 .select_related("community"):
             posts[post.id] = post
+    community_access.preload_roles({who for who, post_id in pairs if post_id in posts})
     for who, post_id in pairs:
         post = posts.get(post_id)
         if post is None or who.network_id != network_id or not can_read_post(who, post):

@@ -330,6 +330,7 @@ def do_bulk_create_posts(author: User, posts: list[tuple], *, community: Communi
         who = item[2] if len(item) > 2 and item[2] is not None else author
         return who, (item[4] if len(item) > 4 else community)
 
+    community_access.preload_roles({parts(item)[0] for item in posts if parts(item)[1] is not None})
     checked: set[tuple[int, int | None]] = set()
     for item in posts:
         who, place = parts(item)
