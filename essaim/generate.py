@@ -122,7 +122,6 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
     from essaim.questions import actions as questions
     from essaim.search.bench import VOCABULARY, _cumulative, vocabulary
     from essaim.search.bench import body as sentence
-    from essaim.search import indexing
     from essaim.search.backends import bulk_loading
     from essaim.stream import actions as stream
 
@@ -197,7 +196,7 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
         else:
             target = max(3, round(len(person_ids) * 0.4 / (k - len(COMPANY_WIDE) + 1) ** 0.9))
             members[cid] = everyone.distinct(rng, min(target, len(person_ids)))
-    writers = Writers()  # batches of disjoint communities, then of disjoint followers: two at once on PostgreSQL
+    writers = Writers()  # batches of disjoint communities: two at once on PostgreSQL
     batch: dict[int, list[int]] = {}
     size_of_batch = 0
     for cid in community_ids:
@@ -212,6 +211,7 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
     step("communities", f"{len(community_ids):,} communities, {joined:,} memberships")
 
     # -- follows
+    writers = Writers()  # batches of disjoint followers
     pending: list[tuple[int, int]] = []
     mean = size.follows_per_person
     for pid in person_ids:
@@ -303,7 +303,7 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
 
     # -- the jobs the bulk actions queued: search index, expertise summaries; planner statistics
     with bulk_loading():  # PostgreSQL builds its text index once, at the end
-        indexed = sum(indexing.reindex_all().values())  # every object once, however many jobs named it
+        indexed = index_everything()  # every object once, however many jobs named it
         run_batched("search.index", lambda rows: None)  # what those jobs asked for is done
     refresh_planner_statistics()  # the expertise summaries count words through the fresh index
     summarised = summarise()
@@ -340,10 +340,42 @@ class Writers:
         self.running.append(self.pool.submit(_on_own_connection, action, *args, **kwargs))
 
     def total(self) -> int:
-        while self.running:
-            self.done += self.running.pop(0).result()
-        done, self.done = self.done, 0
-        return done
+        try:
+            while self.running:
+                self.done += self.running.pop(0).result()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+        return self.done
+
+
+def index_everything() -> int:
+    """The search entries of everything, each object once (search.indexing.reindex_all). On
+    PostgreSQL outside a transaction, in two processes at once, posts in one and every other kind
+    in the other: building entries (words, stems) is Python's work, one core per process."""
+    from django.db import connection, connections
+
+    from essaim.search import indexing
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return sum(indexing.reindex_all().values())
+    import multiprocessing
+
+    connections.close_all()  # a forked process must not share a connection
+    parts = [("post",), tuple(k for k in indexing.kinds() if k != "post")]
+    with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
+        return sum(pool.map(_index_kinds, parts))
+
+
+def _index_kinds(names: tuple[str, ...]) -> int:
+    from django.db import connections
+
+    from essaim.search import indexing
+
+    try:
+        return sum(indexing.reindex_all(only=names).values())
+    finally:
+        connections.close_all()
 
 
 def _on_own_connection(action, *args, **kwargs):

@@ -43,7 +43,7 @@ def test_same_seed_same_data_and_another_seed_other_data():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_batches_written_on_two_connections_give_the_same_network():
+def test_outside_a_transaction_batches_written_on_two_connections_and_indexed_in_two_processes_give_the_same_network():
     from django.db import connection, transaction
 
     together = _network("gen-together")
@@ -55,6 +55,8 @@ def test_outside_a_transaction_batches_written_on_two_connections_give_the_same_
     assert generate.Writers().at_once == (2 if connection.vendor == "postgresql" else 1)
     assert generate.fingerprint(together.id) == generate.fingerprint(alone.id)
     assert Membership.objects.filter(network=together).count() == Membership.objects.filter(network=alone).count() > 0
+    entries = lambda n: sorted(SearchEntry.objects.filter(network=n).values_list("type", "title", "terms"))  # noqa: E731
+    assert entries(together) == entries(alone) and len(entries(alone)) > 1000  # indexed in two processes
 
 
 def test_generated_network_is_consistent():

@@ -145,6 +145,8 @@ def _build_posts(ids: list[int]) -> list[SearchEntry]:
 
 def _unwritten(topics, body: str) -> str:
     """The topics a post's text does not already name (imported tags): matched with its body."""
+    if not topics:
+        return ""
     written = set(words(body))
     return " ".join(t for t in topics if not set(words(t)) <= written)
 
