@@ -216,3 +216,17 @@ def test_bulk_follows(world):
     assert accounts.do_bulk_follow(world.network, [(world.member.id, world.owner.id)]) == 1
     assert accounts.do_bulk_follow(world.network, [(world.member.id, world.owner.id),
                                                    (world.owner.id, world.member.id)]) == 1
+
+
+@pytest.mark.parametrize("n", [10, 60])
+def test_bulk_reactions_and_comments_check_permissions_in_a_fixed_number_of_queries(world, n,
+                                                                                   django_assert_max_num_queries):
+    ids = stream.do_bulk_create_posts(world.member, [(f"post {i}", None) for i in range(n)], community=world.private)
+    readers = [world.member, world.owner, world.moderator]
+    with django_assert_max_num_queries(14):
+        stream.do_bulk_react(world.network.id, [(readers[i % 3], pid, "like") for i, pid in enumerate(ids)])
+    with django_assert_max_num_queries(14):
+        stream.do_bulk_create_comments(world.network.id, [(pid, readers[i % 3], "well said", None)
+                                                          for i, pid in enumerate(ids)])
+    with pytest.raises(Forbidden):  # the outsider may not read the private community
+        stream.do_bulk_react(world.network.id, [(world.outsider, ids[0], "like")])
