@@ -302,6 +302,7 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
     step("answers", f"{made_answers:,} answers, {accepted:,} accepted")
 
     # -- the jobs the bulk actions queued: search index, expertise summaries; planner statistics
+    refresh_planner_statistics()  # the entries read what was just written: without statistics, by full scans
     with bulk_loading():  # PostgreSQL builds its text index once, at the end
         indexed = index_everything()  # every object once, however many jobs named it
         run_batched("search.index", lambda rows: None)  # what those jobs asked for is done
