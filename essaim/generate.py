@@ -118,11 +118,11 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
     from essaim.communities.models import Community
     from essaim.core.bulk import chunks
     from essaim.core.jobs import run_batched
-    from essaim.experts.jobs import run_in_bulk as summarise
+    from essaim.experts.jobs import JOB as EXPERTS_JOB
     from essaim.questions import actions as questions
+    from essaim.search.backends import bulk_loading
     from essaim.search.bench import VOCABULARY, _cumulative, vocabulary
     from essaim.search.bench import body as sentence
-    from essaim.search.backends import bulk_loading
     from essaim.stream import actions as stream
 
     size = TIERS[tier]
@@ -307,9 +307,11 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
         indexed = index_everything()  # every object once, however many jobs named it
         run_batched("search.index", lambda rows: None)  # what those jobs asked for is done
     refresh_planner_statistics()  # the expertise summaries count words through the fresh index
-    summarised = summarise()
+    step("index", f"search index ({indexed:,} entries)")
+    summarised = summarise_everyone(network.id)
+    run_batched(EXPERTS_JOB, lambda rows: None)  # what those jobs asked for is done
     refresh_planner_statistics()
-    step("index", f"search index and expertise summaries ({indexed:,} entries, {summarised:,} jobs)")
+    step("experts", f"expertise summaries ({summarised:,} people)")
     return {"tier": tier, "seed": seed, "end": end.isoformat(), "network_id": network.id, "people": len(person_ids),
             "communities": len(community_ids), "memberships": joined, "follows": follows, "posts": made,
             "questions": len(question_ids), "comments": comments, "reactions": reactions, "answers": made_answers,
@@ -375,6 +377,37 @@ def _index_kinds(names: tuple[str, ...]) -> int:
 
     try:
         return sum(indexing.reindex_all(only=names).values())
+    finally:
+        connections.close_all()
+
+
+def summarise_everyone(network_id: int) -> int:
+    """The expertise summaries of everyone in the network, each person once (what the queued
+    experts.index jobs would do person by person, batch after batch). On PostgreSQL outside a
+    transaction, in two processes at once, each with every other person: most of the work is
+    Python's, one core per process."""
+    from django.db import connection, connections
+
+    from essaim.accounts.models import User
+    from essaim.experts.actions import do_refresh_expertise
+
+    ids = list(User.objects.filter(network_id=network_id).order_by("id").values_list("id", flat=True))
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return do_refresh_expertise(ids)
+    import multiprocessing
+
+    connections.close_all()  # a forked process must not share a connection
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        return sum(pool.map(_summarise, [ids[0::2], ids[1::2]]))
+
+
+def _summarise(ids: list[int]) -> int:
+    from django.db import connections
+
+    from essaim.experts.actions import do_refresh_expertise
+
+    try:
+        return do_refresh_expertise(ids)
     finally:
         connections.close_all()
 

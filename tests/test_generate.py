@@ -15,6 +15,8 @@ from essaim.cli import CommandError, main
 from essaim.communities import actions as communities
 from essaim.communities.models import Community, Membership
 from essaim.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from essaim.core.models import Job
+from essaim.experts.models import AreaKind, Expertise, ExpertiseArea
 from essaim.questions import actions as questions
 from essaim.questions.models import Answer
 from essaim.search.models import SearchEntry
@@ -57,6 +59,13 @@ def test_outside_a_transaction_batches_written_on_two_connections_and_indexed_in
     assert Membership.objects.filter(network=together).count() == Membership.objects.filter(network=alone).count() > 0
     entries = lambda n: sorted(SearchEntry.objects.filter(network=n).values_list("type", "title", "terms"))  # noqa: E731
     assert entries(together) == entries(alone) and len(entries(alone)) > 1000  # indexed in two processes
+    summaries = lambda n: sorted(map(repr, Expertise.objects.filter(network=n).values_list(  # noqa: E731
+        "user__handle", "community__slug", "posts", "questions", "comments", "answers", "accepted", "upvotes",
+        "last_at")))
+    topics = lambda n: sorted(map(repr, ExpertiseArea.objects.filter(network=n, kind=AreaKind.TOPIC).values_list(  # noqa: E731
+        "user__handle", "community__slug", "key", "weight", "evidence")))
+    assert summaries(together) == summaries(alone) and len(summaries(alone)) > 10  # summarised in two processes
+    assert topics(together) == topics(alone)
 
 
 def test_generated_network_is_consistent():
@@ -92,6 +101,15 @@ def test_generated_network_is_consistent():
     assert SearchEntry.objects.filter(network=network, post__isnull=False).values("post_id").distinct().count() == 1000
     assert SearchEntry.objects.filter(network=network, type="comment").count() == result["comments"]
     assert SearchEntry.objects.filter(network=network, type="answer").count() == result["answers"]
+    # everyone who contributed has their expertise summarised, nobody else, and no job is left over
+    contributors = (set(posts.values_list("author_id", flat=True))
+                    | set(Comment.objects.filter(network=network).values_list("author_id", flat=True))
+                    | set(Answer.objects.filter(network=network).values_list("author_id", flat=True)))
+    assert set(Expertise.objects.filter(network=network).values_list("user_id", flat=True)) == contributors
+    mine = Expertise.objects.filter(network=network, user_id=posts.first().author_id)
+    assert sum(mine.values_list("posts", flat=True)) + sum(mine.values_list("questions", flat=True)) == \
+        posts.filter(author_id=posts.first().author_id).count()
+    assert not Job.objects.filter(kind__in=["experts.index", "search.index"]).exclude(state=Job.State.DONE).exists()
     # dated before the end, over about two years
     latest = posts.order_by("-created_at").first().created_at
     earliest = posts.order_by("created_at").first().created_at

@@ -44,14 +44,55 @@ def insert_new(model, fields: tuple[str, ...], rows: list[tuple], *, batch: int 
     return new
 
 
-def create_in_batches(model, rows: list, on_batch: Callable[[list], None], *, batch: int = 1000) -> list[int]:
-    """bulk_create `rows` in batches of `batch`, calling on_batch(created) after each (its event);
-    the new ids in order. Call it inside a transaction."""
+def insert_rows(model, fields: tuple[str, ...], rows: list[tuple], on_batch: Callable[[list[int], list[tuple]], None],
+                *, batch: int = 1000) -> list[int]:
+    """Insert `rows`, tuples of the values of `fields` (attnames such as "author_id", values as the
+    database takes them), every other column at its default, `batch` rows at a time, calling
+    on_batch(ids, rows) after each batch (its event); returns the new ids in the rows' order.
+    PostgreSQL: the ids are drawn from the table's sequence, then the rows COPYed, with no model
+    instance and no per-value preparation (several times less Python per row than bulk_create);
+    elsewhere bulk_create. Call it inside a transaction."""
+    from django.db import connections, router
+    from django.utils import timezone
+
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    given = set(fields)
+    rest = [f for f in meta.concrete_fields if f.attname not in given and not f.primary_key]
+    defaults = []
+    for field in rest:
+        if field.has_default():
+            value = field.get_default()
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = timezone.now()
+        elif field.null:
+            value = None
+        else:
+            raise ValueError(f"{meta.label}.{field.attname} has no default: give its value.")
+        defaults.append(field.get_db_prep_save(value, connection))
     ids: list[int] = []
-    for part in chunks(rows, batch):
-        made = model.objects.bulk_create(part)
-        ids.extend(m.id for m in made)
-        on_batch(made)
+    if connection.vendor != "postgresql":
+        for part in chunks(rows, batch):
+            made = model.objects.using(alias).bulk_create([model(**dict(zip(fields, row))) for row in part])
+            ids.extend(m.pk for m in made)
+            on_batch(ids[-len(part):], part)
+        return ids
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in [meta.pk.column, *(meta.get_field(f).column for f in fields),
+                                            *(f.column for f in rest)])
+    tail = tuple(defaults)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+        sequence = cursor.fetchone()[0]
+        for part in chunks(rows, batch):
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(part)])
+            part_ids = sorted(r[0] for r in cursor.fetchall())
+            with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for pk, row in zip(part_ids, part):
+                    copy.write_row((pk, *row, *tail))
+            ids.extend(part_ids)
+            on_batch(part_ids, part)
     return ids
 
 

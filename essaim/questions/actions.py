@@ -12,7 +12,7 @@ from essaim.accounts.models import User
 from essaim.communities import access as community_access
 from essaim.communities.models import Community
 from essaim.core import activity, text
-from essaim.core.bulk import create_in_batches, recount
+from essaim.core.bulk import insert_rows, recount
 from essaim.core.errors import Forbidden, InvalidInput, NotFound
 from essaim.core.events import emit_on_commit
 from essaim.notifications.actions import notify, notify_new_post
@@ -145,19 +145,21 @@ def do_bulk_answer(network_id: int, answers: list[tuple]) -> list[int]:
             accepted_of[qid] = index
         body = clean_body(body)
         html, _resolved, _topic_names = _render(network_id, body)
-        rows.append(Answer(network_id=network_id, question=questions[qid], author=who, body=body, html=html,
-                           created_at=created_at or timezone.now()))
+        rows.append((network_id, qid, who.id, body, html, created_at or timezone.now()))
     with transaction.atomic():
-        def accept(made: list) -> None:  # each batch's accepted answers, then its event
-            by_index = {id(a): a for a in made}
-            accepted = [qid for qid, index in accepted_of.items() if id(rows[index]) in by_index]
-            for qid in accepted:
-                Post.objects.filter(pk=qid).update(accepted_answer_id=rows[accepted_of[qid]].id)
-            emit_on_commit(events.ANSWERS_BULK_CREATED, network_id=network_id, data={
-                "answer_ids": [a.id for a in made], "post_ids": sorted({a.question_id for a in made}),
-                "accepted_post_ids": accepted})
+        written: list[int] = []
 
-        ids = create_in_batches(Answer, rows, accept)
+        def accept(made: list[int], part: list[tuple]) -> None:  # each batch's accepted answers, then its event
+            first = len(written)
+            written.extend(made)
+            accepted = [qid for qid, index in accepted_of.items() if first <= index < len(written)]
+            for qid in accepted:
+                Post.objects.filter(pk=qid).update(accepted_answer_id=written[accepted_of[qid]])
+            emit_on_commit(events.ANSWERS_BULK_CREATED, network_id=network_id, data={
+                "answer_ids": made, "post_ids": sorted({row[1] for row in part}), "accepted_post_ids": accepted})
+
+        ids = insert_rows(Answer, ("network_id", "question_id", "author_id", "body", "html", "created_at"), rows,
+                          accept)
         recount(Post, questions, "answer_count", Answer.objects.filter(deleted_at__isnull=True), "question_id")
     return ids
 

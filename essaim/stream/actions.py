@@ -12,7 +12,7 @@ from essaim.accounts.models import User
 from essaim.communities import access as community_access
 from essaim.communities.models import Community, Visibility
 from essaim.core import activity, names, text
-from essaim.core.bulk import chunks, create_in_batches, insert_new, recount
+from essaim.core.bulk import chunks, insert_new, insert_rows, recount
 from essaim.core.errors import Forbidden, InvalidInput
 from essaim.core.events import emit_on_commit
 from essaim.core.models import Name
@@ -349,12 +349,12 @@ def do_bulk_create_posts(author: User, posts: list[tuple], *, community: Communi
         title = clean_title(item[3]) if len(item) > 3 and item[3] else ""
         body = clean_body(body)
         html, _resolved, _topics_found = _render(author.network_id, body)
-        rows.append(Post(network_id=author.network_id, author=who, community=place, body=body, html=html,
-                         created_at=created_at or timezone.now(), kind="question" if title else "post",
-                         title=title or ""))
+        rows.append((author.network_id, who.id, place and place.id, body, html, created_at or timezone.now(),
+                     "question" if title else "post", title or ""))
     with transaction.atomic():  # all or nothing
-        return create_in_batches(Post, rows, lambda made: emit_on_commit(
-            events.POSTS_BULK_CREATED, network_id=author.network_id, data={"post_ids": [p.id for p in made]}))
+        return insert_rows(Post, ("network_id", "author_id", "community_id", "body", "html", "created_at", "kind",
+                                  "title"), rows, lambda ids, _rows: emit_on_commit(
+            events.POSTS_BULK_CREATED, network_id=author.network_id, data={"post_ids": ids}))
 
 
 def do_bulk_create_comments(network_id: int, comments: list[tuple]) -> list[int]:
@@ -367,12 +367,12 @@ def do_bulk_create_comments(network_id: int, comments: list[tuple]) -> list[int]
     for post_id, who, body, created_at in comments:
         body = clean_body(body)
         html, _resolved, _topics_found = _render(network_id, body)
-        rows.append(Comment(network_id=network_id, post=posts[post_id], author=who, body=body, html=html,
-                            created_at=created_at or timezone.now()))
+        rows.append((network_id, posts[post_id].id, who.id, body, html, created_at or timezone.now()))
     with transaction.atomic():
-        ids = create_in_batches(Comment, rows, lambda made: emit_on_commit(
-            events.COMMENTS_BULK_CREATED, network_id=network_id,
-            data={"comment_ids": [c.id for c in made], "post_ids": sorted({c.post_id for c in made})}))
+        ids = insert_rows(Comment, ("network_id", "post_id", "author_id", "body", "html", "created_at"), rows,
+                          lambda made, part: emit_on_commit(
+                              events.COMMENTS_BULK_CREATED, network_id=network_id,
+                              data={"comment_ids": made, "post_ids": sorted({row[1] for row in part})}))
         recount(Post, [post_id for post_id, *_rest in comments], "comment_count",
                 Comment.objects.filter(deleted_at__isnull=True), "post_id")
     return ids
