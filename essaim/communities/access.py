@@ -161,7 +161,7 @@ def preload_roles(users, community_ids=None) -> None:
     communities only: the user objects must then be used for questions about those communities
     alone (as the audience functions do). Without, all their roles (bulk actions), for the users
     whose roles are not loaded yet."""
-    from essaim.core.bulk import chunks
+    from essaim.core.bulk import among, chunks
 
     if community_ids is None:
         users = [u for u in users
@@ -172,7 +172,7 @@ def preload_roles(users, community_ids=None) -> None:
     roles: dict[int, dict[int, str]] = {u.id: {} for u in users}
     if users and wanted != []:
         for part in chunks(sorted(roles), 5000):
-            rows = Membership.objects.filter(user_id__in=part)
+            rows = Membership.objects.filter(user_id__in=among(part, Membership))
             if wanted is not None:
                 rows = rows.filter(community_id__in=wanted)
             for user_id, community_id, role in rows.values_list("user_id", "community_id", "role"):

@@ -104,21 +104,29 @@ def recount(model, ids, counter: str, counted, link: str) -> None:
 
     number = counted.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(n=Count("pk")).values("n")
     for part in chunks(sorted(set(ids)), 5000):
-        model.objects.filter(id__in=part).update(**{counter: Coalesce(Subquery(number), 0)})
+        model.objects.filter(id__in=among(part, model)).update(**{counter: Coalesce(Subquery(number), 0)})
+
+
+def among(ids, model):
+    """The right-hand side of an `__in` lookup on `model` for thousands of ids: on PostgreSQL, beyond
+    a hundred, one array parameter (a list of that many placeholders costs more to write and parse
+    than the query to run), otherwise the list itself."""
+    from django.db import connections, router
+    from django.db.models.expressions import RawSQL
+
+    ids = list(ids)
+    if len(ids) > 100 and connections[router.db_for_read(model)].vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
 
 
 def existing_ids(queryset, ids) -> set[int]:
-    """Which of `ids` the queryset holds: on PostgreSQL 100,000 at a time as one array parameter
-    (an IN list of that size costs more to write than to run), elsewhere 10,000 at a time."""
+    """Which of `ids` the queryset holds: on PostgreSQL 100,000 at a time as one array parameter,
+    elsewhere 10,000 at a time."""
     from django.db import connections
-    from django.db.models.expressions import RawSQL
 
     found: set[int] = set()
-    if connections[queryset.db].vendor == "postgresql":
-        for part in chunks(sorted(set(ids)), 100_000):
-            found.update(queryset.filter(id__in=RawSQL("SELECT unnest(%s::bigint[])", (part,)))
-                         .values_list("id", flat=True))
-        return found
-    for part in chunks(sorted(set(ids)), 10_000):
-        found.update(queryset.filter(id__in=part).values_list("id", flat=True))
+    size = 100_000 if connections[queryset.db].vendor == "postgresql" else 10_000
+    for part in chunks(sorted(set(ids)), size):
+        found.update(queryset.filter(id__in=among(part, queryset.model)).values_list("id", flat=True))
     return found

@@ -68,16 +68,16 @@ def readable_by_authors(network_id: int, pairs: list[tuple]) -> dict[int, Post]:
     what the check and the bulk actions use: id, network, community, author, kind, deletion.
     Raises Forbidden (nothing is written) when one is not."""
     from essaim.communities.models import Community
-    from essaim.core.bulk import chunks
+    from essaim.core.bulk import among, chunks
 
     posts: dict[int, Post] = {}
     for part in chunks(sorted({post_id for _who, post_id in pairs}), 5000):
         posts.update((post.id, post) for post in Post.objects.filter(
-            network_id=network_id, id__in=part, deleted_at__isnull=True).only(
+            network_id=network_id, id__in=among(part, Post), deleted_at__isnull=True).only(
             "id", "network_id", "community_id", "author_id", "kind", "deleted_at"))
     places: dict[int, Community] = {}
     for part in chunks(sorted({p.community_id for p in posts.values() if p.community_id}), 5000):
-        places.update((c.id, c) for c in Community.objects.filter(id__in=part))
+        places.update((c.id, c) for c in Community.objects.filter(id__in=among(part, Community)))
     for post in posts.values():
         if post.community_id:
             post.community = places[post.community_id]
