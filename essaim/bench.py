@@ -168,14 +168,16 @@ def drive(port: int, paths: list, headers: dict, concurrency: int) -> tuple[dict
     return latencies, errors, time.perf_counter() - started
 
 
-def refresh_planner_statistics() -> None:
+def refresh_planner_statistics(*, vacuum: bool = False) -> None:
     """After generating data in bulk: PostgreSQL's planner statistics, as autovacuum would refresh
-    them soon after (until then, plans made for an empty table walk whole indexes)."""
+    them soon after (until then, plans made for an empty table walk whole indexes). `vacuum`, at
+    the end, outside a transaction: VACUUM as well, as autovacuum would soon after millions of
+    new rows (then during the first measures): index-only scans see which pages are settled."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
         with connection.cursor() as c:
-            c.execute("ANALYZE")
+            c.execute("VACUUM (ANALYZE)" if vacuum and not connection.in_atomic_block else "ANALYZE")
 
 
 def latency_summary(values: list[float]) -> dict:

@@ -110,6 +110,8 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
     """Generate a tier into `network` (default: the default network, created when missing). Returns
     what was made and how long each step took."""
 
+    from django.db import connection
+
     from essaim.accounts import actions as accounts
     from essaim.accounts.models import User
     from essaim.bench import refresh_planner_statistics
@@ -310,8 +312,10 @@ def generate(tier: str, *, seed: int = 1, end: datetime | None = None, network=N
     step("index", f"search index ({indexed:,} entries)")
     summarised = summarise_everyone(network.id)
     run_batched(EXPERTS_JOB, lambda rows: None)  # what those jobs asked for is done
-    refresh_planner_statistics()
     step("experts", f"expertise summaries ({summarised:,} people)")
+    if connection.vendor == "postgresql":  # settled as autovacuum would leave it, before anything is measured
+        refresh_planner_statistics(vacuum=True)
+        step("vacuum", "VACUUM and ANALYZE")
     return {"tier": tier, "seed": seed, "end": end.isoformat(), "network_id": network.id, "people": len(person_ids),
             "communities": len(community_ids), "memberships": joined, "follows": follows, "posts": made,
             "questions": len(question_ids), "comments": comments, "reactions": reactions, "answers": made_answers,

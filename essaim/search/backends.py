@@ -21,6 +21,7 @@ from .text import phrase_forms, prefix_forms, word_stems
 
 ENTRY = "search_searchentry"
 TITLE_WEIGHT = 2.0  # a title word counts this many times a body word
+WINDOW = 2.0  # PostgreSQL, the latest matches: look among the entries that should hold this many times as many
 
 
 class Backend:
@@ -68,7 +69,7 @@ class SQLiteBackend(Backend):
                       [expression, network_id, *(types or [])])
             return [r[0] for r in c.fetchall()]
 
-    def newest_ids(self, expression: str, limit: int, network_id: int) -> list[int]:
+    def newest_ids(self, expression: str, limit: int, network_id: int, share: float | None = None) -> list[int]:
         """The ids of the `limit` latest entries matching (FTS5 reads its lists in id order: this
         costs next to nothing however common the words). All networks: the caller filters."""
         with connection.cursor() as c:
@@ -121,10 +122,25 @@ class PostgresBackend(Backend):
                       f"ORDER BY {sql} DESC LIMIT {int(limit)}", [network_id, expression, *(types or []), *params])
             return [r[0] for r in c.fetchall()]
 
-    def newest_ids(self, expression: str, limit: int, network_id: int) -> list[int]:
+    def newest_ids(self, expression: str, limit: int, network_id: int, share: float | None = None) -> list[int]:
+        """The ids of the `limit` latest entries matching. `share`: about which share of the entries
+        match, when known. Then first among the latest entries that should hold `limit` matches
+        WINDOW times over: the text index and the id range are intersected and only the matches
+        in the range are read, where PostgreSQL would otherwise walk back through every entry
+        testing each (a word in 1% of 3.5 million entries: 170 ms, against 25)."""
+        sql = f"SELECT id FROM {ENTRY} WHERE network_id = %s AND fts @@ to_tsquery('simple', %s)"
         with reading_connection(SearchEntry).cursor() as c:
-            c.execute(f"SELECT id FROM {ENTRY} WHERE network_id = %s AND fts @@ to_tsquery('simple', %s) "
-                      f"ORDER BY id DESC LIMIT {int(limit)}", [network_id, expression])
+            if share and share > 0:
+                c.execute(f"SELECT max(id) FROM {ENTRY}")
+                top = c.fetchone()[0] or 0
+                window = int(WINDOW * limit / share)
+                if window < top:
+                    c.execute(f"{sql} AND id > %s ORDER BY id DESC LIMIT {int(limit)}",
+                              [network_id, expression, top - window])
+                    ids = [r[0] for r in c.fetchall()]
+                    if len(ids) >= limit:
+                        return ids
+            c.execute(f"{sql} ORDER BY id DESC LIMIT {int(limit)}", [network_id, expression])
             return [r[0] for r in c.fetchall()]
 
     def age_days(self) -> str:

@@ -339,7 +339,7 @@ def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: d
         b = backend()
         every = strict or len(query.clauses) <= TIERED_CLAUSES
         expression = b.all_of(query.clauses) if every else b.any_of(query.clauses)
-        plan.ids = b.newest_ids(expression, DENSE_IDS, viewer.network_id)
+        plan.ids = b.newest_ids(expression, DENSE_IDS, viewer.network_id, _share(scorer, query, every=every))
     if sort == "date":
         qs = _matching(viewer, query, filters, strict=True, mode="ids" if plan.dense else "join", visible=visible,
                        ids=plan.ids)
@@ -377,6 +377,7 @@ def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: d
 RERANK_WINDOW = 200
 DENSE_MATCHES = 5_000  # more entries than this hold the words: only the latest matches count
 DENSE_IDS = 1_000  # how many of the latest matching entries are considered then
+SHARE_KNOWN = 0.05  # words in more entries than this: their latest are found by walking back through the latest entries
 CANDIDATES = 400  # entries ranked by BM25F: the best by the index's own relevance
 FACET_LIMIT = 1_000  # facet counts stop after this many matching entries
 
@@ -401,6 +402,17 @@ def _plan(scorer, query: Query, *, strict: bool) -> _Plan:
     # its common words would rank below them anyway.
     rare = _rarest(query, scorer)
     return _Plan(candidates=rare if len(rare) < len(query.clauses) else None)
+
+
+def _share(scorer, query: Query, *, every: bool) -> float | None:
+    """About which share of the entries hold every clause (at most the rarest's) or any clause (at
+    least the commonest's), for finding the latest of them. None when it is not worth knowing
+    (above SHARE_KNOWN, walking back through the latest entries finds them at once) or unknown
+    (a count stopped at DF_CAP)."""
+    dfs = [scorer.clause_df(c) for c in query.clauses]
+    df = (min(dfs) if every else max(dfs)) if dfs else ranking.DF_CAP
+    share = df / scorer.stats.n
+    return None if df == ranking.DF_CAP or share >= SHARE_KNOWN else share
 
 
 def _rarest(query: Query, scorer) -> list:
@@ -496,7 +508,7 @@ def best_documents(viewer, query: Query, *, types=CONTENT_TYPES, community_ids=(
               "created_at", "engagement")
     rows: list = []
     if min(scorer.clause_df(c) for c in query.clauses) > DENSE_MATCHES:  # only very common words: the latest
-        ids = b.newest_ids(b.any_of(query.clauses), limit, viewer.network_id)
+        ids = b.newest_ids(b.any_of(query.clauses), limit, viewer.network_id, _share(scorer, query, every=False))
         rows = list(_matching(viewer, query, filters, strict=False, mode="ids", ids=sorted(set(ids)),
                               visible=visible).only(*fields))
     else:

@@ -40,6 +40,8 @@ DF_CAP = 20_000  # PostgreSQL: count matching rows up to this many
 CACHE_FROM = 5_000  # PostgreSQL: cache the statistics of networks with at least this many entries
 CACHE_SECONDS = 600
 ONE_PASS_FROM = 300  # PostgreSQL: more words to count than this, and they are counted in one pass (ts_stat)
+ESTIMATE_FROM = 2_000  # PostgreSQL: a word the planner's statistics give this many entries or more is not counted
+ESTIMATE_ENTRIES_FROM = 200_000  # PostgreSQL: a table this large: a network's entries are estimated, not counted
 
 
 # ------------------------------------------------------------------ statistics
@@ -115,12 +117,17 @@ def _postgres_stats(network_id: int, keys: list[tuple[str, str]]) -> Stats:
     selects: list[str] = []
     params: list = []
     if not totals:
-        selects = [f"(SELECT count(*) FROM {entry} WHERE network_id = %s)",
+        selects = [_ENTRIES,
                    "(SELECT avg(coalesce(array_length(string_to_array(nullif(title_terms, ''), ' '), 1), 0)) "
                    f"FROM (SELECT title_terms FROM {entry} WHERE network_id = %s ORDER BY id DESC LIMIT 5000) s)",
                    "(SELECT avg(coalesce(array_length(string_to_array(nullif(terms, ''), ' '), 1), 0)) "
                    f"FROM (SELECT terms FROM {entry} WHERE network_id = %s ORDER BY id DESC LIMIT 5000) s)"]
-        params = [network_id] * 3
+        params = [ESTIMATE_ENTRIES_FROM] + [network_id] * 5
+        totals_n = None  # the words of a first search are counted
+    else:
+        totals_n = totals[0]
+    listed = _listed_words(totals_n, [v for k, v in missing if k == "w"])
+    missing = [(k, v) for k, v in missing if not (k == "w" and v in listed)]
     in_one_pass: dict[str, int] = {}
     words = [v for k, v in missing if k == "w"]
     if len(words) > ONE_PASS_FROM:  # e.g. summarising everyone's expertise: one pass over the entries
@@ -143,7 +150,8 @@ def _postgres_stats(network_id: int, keys: list[tuple[str, str]]) -> Stats:
         if not totals:
             row = (fetched[0], float(fetched[1] or 1.0), float(fetched[2] or 1.0))
             fetched = fetched[3:]
-    counted = {**in_one_pass, **{f"{k}:{v}": int(n) for (k, v), n in zip(missing, fetched)}}
+    counted = {**in_one_pass, **{f"w:{w}": n for w, n in listed.items()},
+               **{f"{k}:{v}": int(n) for (k, v), n in zip(missing, fetched)}}
     if counted or not totals:
         if row[0] >= CACHE_FROM:
             cache.set(cache_key, row, CACHE_SECONDS)
@@ -151,6 +159,42 @@ def _postgres_stats(network_id: int, keys: list[tuple[str, str]]) -> Stats:
         cached_df = {**{f"search:df:{network_id}:{k}"[:240]: n for k, n in counted.items()}, **cached_df}
     df = {f"{k}:{v}": cached_df.get(f"search:df:{network_id}:{k}:{v}"[:240], 0) for k, v in keys}
     return Stats(row[0], row[1], row[2], df)
+
+
+# The number of a network's entries: counted in a table under ESTIMATE_ENTRIES_FROM rows (or not
+# analysed yet), else the planner's estimate, the table's rows times the network's share in the
+# statistics of network_id (a count reads every entry: seconds for millions). PostgreSQL runs the
+# count only in the branch that needs it.
+_ENTRIES = """(SELECT CASE
+    WHEN c.reltuples < %s OR s.n_distinct IS NULL
+        THEN (SELECT count(*) FROM search_searchentry WHERE network_id = %s)
+    WHEN array_position(s.most_common_vals::text::bigint[], %s::bigint) IS NOT NULL
+        THEN round(c.reltuples * s.most_common_freqs[array_position(s.most_common_vals::text::bigint[], %s::bigint)])
+    ELSE round(c.reltuples * greatest(0, 1 - coalesce((SELECT sum(f) FROM unnest(s.most_common_freqs) f), 0))
+               / greatest(1, CASE WHEN s.n_distinct < 0 THEN -s.n_distinct * c.reltuples ELSE s.n_distinct END
+                             - coalesce(cardinality(s.most_common_vals::text::bigint[]), 0)))
+    END::bigint
+    FROM pg_class c LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = c.relname
+        AND s.attname = 'network_id'
+    WHERE c.oid = 'search_searchentry'::regclass)"""
+
+
+def _listed_words(n: int | None, words: list[str]) -> dict[str, int]:
+    """The document counts of the words the planner's statistics list as common enough (at least
+    ESTIMATE_FROM entries of a network of n), from their share of entries: counting them would
+    read up to DF_CAP entries each, and these are not capped. The others are counted."""
+    if not words or not n:
+        return {}
+    known = _lexeme_frequencies()
+    if known is None:
+        return {}
+    frequencies = known[0]
+    out = {}
+    for w in words:
+        df = round(frequencies.get(w, 0.0) * n)
+        if df >= ESTIMATE_FROM:
+            out[w] = df  # not capped as counts are: how common the word is, for finding its latest entries
+    return out
 
 
 def _keys(query: Query) -> list[tuple[str, str]]:

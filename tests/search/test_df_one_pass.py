@@ -52,3 +52,42 @@ def test_estimated_word_statistics(world):
     assert abs(stats.df["w:budget"] - counted.df["w:budget"]) <= max(3, counted.df["w:budget"] // 5)
     assert stats.df["w:zzzunseen"] < stats.df["w:budget"]
     assert stats.idf(stats.df["w:zzzunseen"]) > stats.idf(stats.df["w:budget"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_large_tables_estimate_entries_and_common_words_from_the_planner(world, settings, monkeypatch):
+    """From ESTIMATE_ENTRIES_FROM rows a network's entries are not counted (seconds for millions)
+    but estimated from the planner's statistics; once the totals are known, a word the statistics
+    list as common is not counted either. Entries written after the last ANALYZE show which."""
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "planner-estimates"}}
+    for n in range(40):
+        stream.do_create_post(world.member, f"budget line {n}" + (" forecast" if n % 4 == 0 else ""),
+                              community=world.open)
+    for n in range(7):
+        stream.do_create_post(world.stranger, f"budget elsewhere {n}")  # another network's entries
+    run_in_bulk()
+    with connection.cursor() as c:
+        c.execute("ANALYZE search_searchentry")
+    ranking._lexemes.clear()
+    analysed = ranking._postgres_stats(world.network.id, [("w", "budget")])  # a small table: counted
+    for n in range(8):  # after the statistics were taken
+        stream.do_create_post(world.member, f"budget line forecast later {n}", community=world.open)
+    run_in_bulk()
+    assert ranking._postgres_stats(world.network.id, [("w", "budget")]).n == analysed.n + 8
+
+    monkeypatch.setattr(ranking, "ESTIMATE_ENTRIES_FROM", 0)
+    monkeypatch.setattr(ranking, "CACHE_FROM", 0)
+    monkeypatch.setattr(ranking, "ESTIMATE_FROM", 20)  # "line" is listed as common enough, "forecast" is not
+    first = ranking._postgres_stats(world.network.id, [("w", "budget")])
+    assert first.n == analysed.n  # the planner's estimate, not a count (exact when the table was analysed whole)
+    assert first.df["w:budget"] == 48  # the words of a first search are counted
+    with CaptureQueriesContext(connection) as later:
+        again = ranking._postgres_stats(world.network.id, [("w", "line"), ("w", "forecast"), ("w", "elsewhere")])
+    sql = " ".join(q["sql"] for q in later.captured_queries)
+    assert "'line'" not in sql  # a common word: from the statistics, which predate the last 8 entries
+    assert 0 < again.df["w:line"] < 48
+    assert again.df["w:forecast"] == 18  # not common enough: counted
+    assert again.df["w:elsewhere"] == 0  # only in the other network: counted, and not found here
