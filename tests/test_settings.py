@@ -85,8 +85,11 @@ def test_postgres_url_with_credentials_port_and_options():
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
         "essaim_prod", "essaim", "p@ss/word", "db.internal", "6543")
-    assert db["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}  # an unreachable server fails fast
+    # an unreachable server fails fast; no JIT compiling of short queries
+    assert db["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5", "options": "-c jit=off"}
     assert database_from_url("postgres://h/x?connect_timeout=20")["OPTIONS"]["connect_timeout"] == "20"
+    assert database_from_url("postgres://h/x?options=-c%20work_mem%3D64MB")["OPTIONS"]["options"] == "-c work_mem=64MB"
+    assert "options" not in database_from_url("postgres://h/x", pooling="pgbouncer")["OPTIONS"]
     for scheme in ("postgresql", "pgsql"):
         assert database_from_url(f"{scheme}://postgres@127.0.0.1/x")["ENGINE"] == "django.db.backends.postgresql"
     bare = database_from_url("postgres://postgres@127.0.0.1")
@@ -146,3 +149,14 @@ def test_redis_jobs_and_threads(tmp_path):
 def test_bad_scale_settings_are_clear_errors(tmp_path, name, value, message):
     with pytest.raises(ValueError, match=message):
         Config.from_env({"ESSAIM_DATA_DIR": str(tmp_path), name: value})
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_do_not_compile_queries():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's JIT")
+    with connection.cursor() as c:
+        c.execute("SHOW jit")
+        assert c.fetchone()[0] == "off"
