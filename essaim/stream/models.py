@@ -144,7 +144,9 @@ class Comment(models.Model):
     source_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
-        indexes = [models.Index(fields=["post", "created_at", "id"], name="comment_post_time")]
+        indexes = [models.Index(fields=["post", "created_at", "id"], name="comment_post_time"),
+                   # the few deleted ones, which search leaves out (a scan of every comment otherwise)
+                   models.Index(fields=["id"], condition=models.Q(deleted_at__isnull=False), name="comment_deleted")]
 
 
 class Reaction(models.Model):
