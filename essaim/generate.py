@@ -19,8 +19,9 @@
   comments and one reaction per post, by people who may read them.
 
 Everything is written through the bulk actions (accounts, communities, stream, questions), which
-keep the counters exact and queue the search and expertise jobs; they are run here, in batches,
-before the command returns, and PostgreSQL's planner statistics are refreshed. A network holds
+keep the counters exact and queue the search and expertise jobs. What those jobs ask for is done
+here before the command returns, each object and each person once (every search entry, then
+everyone's expertise summary), and on PostgreSQL the tables end vacuumed and analysed. A network holds
 one generated population: a second run refuses. `fingerprint()` digests what was generated, to
 check that the same seed gives the same data.
 """
