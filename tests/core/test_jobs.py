@@ -127,24 +127,32 @@ def test_prune_forgets_old_done_jobs_and_events(db):
 # ------------------------------------------------------------- a real worker killed mid-job
 
 
-def _env(tmp_path) -> dict:
+@pytest.fixture
+def worker_env(tmp_path):
+    """The environment of a worker process on a database of its own (PostgreSQL: one created for
+    this test and dropped after it; SQLite: a file)."""
     from django.conf import settings
 
     env = dict(os.environ, ESSAIM_DATA_DIR=str(tmp_path), ESSAIM_SECURE_COOKIES="0", ESSAIM_EMAIL_URL="memory://")
     env.pop("ESSAIM_REDIS_URL", None)
     db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("postgresql"):
-        name = f"essaim_worker_{os.getpid()}"
-        import psycopg
-
-        dsn = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER'] or 'postgres'}"
-        with psycopg.connect(dsn + " dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["ESSAIM_DATABASE_URL"] = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-    else:
+    if not db["ENGINE"].endswith("postgresql"):
         env["ESSAIM_DATABASE_URL"] = f"sqlite:///{tmp_path / 'essaim.sqlite3'}"
-    return env
+        yield env
+        return
+    import psycopg
+
+    name = f"essaim_worker_{os.getpid()}"
+    dsn = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER'] or 'postgres'}"
+    with psycopg.connect(dsn + " dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["ESSAIM_DATABASE_URL"] = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+    try:
+        yield env
+    finally:
+        with psycopg.connect(dsn + " dbname=postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _python(env, code: str) -> str:
@@ -155,8 +163,8 @@ def _python(env, code: str) -> str:
     return out.stdout.strip()
 
 
-def test_a_worker_killed_mid_job_loses_nothing(tmp_path):
-    env = _env(tmp_path)
+def test_a_worker_killed_mid_job_loses_nothing(worker_env):
+    env = worker_env
     subprocess.run([sys.executable, "-m", "essaim.cli", "migrate"], env=env, check=True, capture_output=True,
                    timeout=120)
     job_id = _python(env, "from essaim.core import jobs\n"
