@@ -388,31 +388,29 @@ def _index_kinds(names: tuple[str, ...]) -> int:
 
 def summarise_everyone(network_id: int) -> int:
     """The expertise summaries of everyone in the network, each person once (what the queued
-    experts.index jobs would do person by person, batch after batch). On PostgreSQL outside a
-    transaction, in two processes at once, each with every other person: most of the work is
-    Python's, one core per process."""
+    experts.index jobs would do person by person, batch after batch): experts.jobs.rebuild_all.
+    On PostgreSQL outside a transaction, in two processes at once, each with every other person:
+    most of the work is Python's, one core per process."""
     from django.db import connection, connections
 
-    from essaim.accounts.models import User
-    from essaim.experts.actions import do_refresh_expertise
+    from essaim.experts.jobs import rebuild_all
 
-    ids = list(User.objects.filter(network_id=network_id).order_by("id").values_list("id", flat=True))
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return do_refresh_expertise(ids)
+        return rebuild_all(network_id=network_id)
     import multiprocessing
 
     connections.close_all()  # a forked process must not share a connection
     with multiprocessing.get_context("fork").Pool(2) as pool:
-        return sum(pool.map(_summarise, [ids[0::2], ids[1::2]]))
+        return sum(pool.starmap(_summarise, [(network_id, 0), (network_id, 1)]))
 
 
-def _summarise(ids: list[int]) -> int:
+def _summarise(network_id: int, k: int) -> int:
     from django.db import connections
 
-    from essaim.experts.actions import do_refresh_expertise
+    from essaim.experts.jobs import rebuild_all
 
     try:
-        return do_refresh_expertise(ids)
+        return rebuild_all(network_id=network_id, part=(k, 2))
     finally:
         connections.close_all()
 

@@ -207,13 +207,13 @@ def database_from_url(url: str, *, name: str = "ESSAIM_DATABASE_URL", pooling: s
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         options.setdefault("connect_timeout", "5")  # a server that does not answer fails a request, not hangs it
-        if pooling != "pgbouncer":  # (a pooler refuses startup options: set jit = off on the database instead)
+        if pooling == "pgbouncer":  # (a pooler passes no startup options: jit = off is set on the database)
+            options["prepare_threshold"] = None
+            options.pop("server_side_binding", None)
+        else:
             # No JIT compiling: it is for long reports; here it misfires on queries whose estimated
             # cost is high and adds 35 ms of compiling to a 100 ms search (docs/deployment.md).
             options.setdefault("options", "-c jit=off")
-        if pooling == "pgbouncer":
-            options["prepare_threshold"] = None
-            options.pop("server_side_binding", None)
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "essaim",

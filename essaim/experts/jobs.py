@@ -97,14 +97,15 @@ def index_job(row) -> None:
     _refresh([row])
 
 
-def rebuild_all(*, network_id: int | None = None, say=None) -> int:
-    """Recompute everyone's summaries (or one network's), in batches of people."""
+def rebuild_all(*, network_id: int | None = None, say=None, part: tuple[int, int] = (0, 1)) -> int:
+    """Recompute everyone's summaries (or one network's), in batches of people. `part` (k, n):
+    every n-th person from the k-th only, for n processes at once."""
     from essaim.accounts.models import User
 
     people = User.objects.order_by("id")
     if network_id is not None:
         people = people.filter(network_id=network_id)
-    ids = list(people.values_list("id", flat=True))
+    ids = list(people.values_list("id", flat=True))[part[0]::part[1]]
     done = 0
     for i in range(0, len(ids), 500):
         done += do_refresh_expertise(ids[i:i + 500])
