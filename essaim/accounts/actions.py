@@ -23,6 +23,7 @@ from essaim.core import activity, names, text
 from essaim.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from essaim.core.mail import send_on_commit
 from essaim.core.models import Name, Network
+from essaim.core.prepared import Prepared
 
 from .access import can_edit_profile, require_admin
 from .models import ApiToken, Follow, Invitation, Organization, Skill, User
@@ -372,9 +373,13 @@ def do_revoke_token(token: ApiToken, *, acting_user: User) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
+_token_by_hash = Prepared(lambda token_hash: ApiToken.objects.select_related("user", "user__network")
+                         .filter(token_hash=token_hash, revoked_at__isnull=True).order_by("pk")[:1])
+
+
 def find_token(raw: str) -> ApiToken | None:
-    token = (ApiToken.objects.select_related("user", "user__network")
-             .filter(token_hash=_hash_token(raw), revoked_at__isnull=True).first())
+    """The live token whose secret is `raw` (with its person and network), on every API request."""
+    token = next(iter(_token_by_hash.objects(token_hash=_hash_token(raw))), None)
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from essaim.accounts.access import is_member_of_network
 from essaim.core.errors import Forbidden, NotFound
+from essaim.core.prepared import Prepared
 
 from .models import Community, Membership, Role, Visibility
 
@@ -26,10 +27,12 @@ def roles_of(viewer) -> dict[int, str]:
         return {}
     cached = getattr(viewer, "_community_roles", None)
     if cached is None or cached[0] != _roles_version:
-        cached = (_roles_version,
-                  dict(Membership.objects.filter(user_id=viewer.id).values_list("community_id", "role")))
+        cached = (_roles_version, dict(_roles.rows(user=viewer.id)))
         viewer._community_roles = cached
     return cached[1]
+
+
+_roles = Prepared(lambda user: Membership.objects.filter(user_id=user).values_list("community_id", "role"))
 
 
 def forget_roles(user=None) -> None:

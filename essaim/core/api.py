@@ -27,17 +27,25 @@ class TokenAuth(HttpBearer):
         found = find_token(token)
         if found is None:
             return None
-        network = getattr(request, "network", None)
-        if network is None or found.network_id != network.id:
+        if found.network_id != served_network_id(request):
             return None
         scopes = found.scope_set
         if request.method not in SAFE_METHODS and not ({"write", "admin"} & scopes):
             raise Forbidden(_("This token may only read (scope 'write' needed)."), code="insufficient_scope")
         request.user = found.user
+        request.network = found.user.network  # the same row, loaded with the token
         request.api_token = found
         if found.user.language:  # messages in the token owner's language
             translation.activate(found.user.language)
         return found.user
+
+
+def served_network_id(request) -> int | None:
+    """The id of the network this request's host serves (core.middleware.NetworkMiddleware)."""
+    if hasattr(request, "network_id"):
+        return request.network_id
+    network = getattr(request, "network", None)
+    return network.id if network is not None else None
 
 
 class SessionAuth(APIKeyCookie):

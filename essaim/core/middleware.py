@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 
 from .logs import current_request
 from .models import Network
@@ -52,10 +53,14 @@ class NetworkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        network_id = network_id_for_host(request.get_host())
+        network_id = request.network_id = network_id_for_host(request.get_host())
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.network_id == network_id:
             request.network = user.network  # loaded with the user: no extra query
+        elif network_id and request.META.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer ":
+            # An API request: the token's person comes with their network (core/api.py), which then
+            # replaces this; it is read only if something needs it before the token is checked.
+            request.network = SimpleLazyObject(lambda: Network.objects.get(pk=network_id))
         else:
             request.network = Network.objects.filter(pk=network_id).first() if network_id else None
         if user is not None and user.is_authenticated:

@@ -11,6 +11,7 @@ from essaim.accounts.access import is_member_of_network
 from essaim.accounts.models import Follow
 from essaim.communities import access as community_access
 from essaim.core.pagination import Page, PreparedPages, page_of, paginate
+from essaim.core.prepared import Prepared
 
 from .models import Comment, Post, PostTopic, Reaction, Topic, TopicFollow
 
@@ -37,9 +38,21 @@ def _prepared_page(pages: PreparedPages, viewer, cursor, limit) -> Page:
 
 def posts_by_ids(ids: list[int]) -> list[Post]:
     """These posts (deleted ones left out), in the order of `ids`, with what every page shows."""
-    found = Post.objects.filter(deleted_at__isnull=True).select_related("author", "community", "profile_user") \
-        .in_bulk(ids)
+    found = {p.id: p for p in _posts_by_ids.objects(ids=ids)}
     return [found[i] for i in ids if i in found]
+
+
+# The queries of every feed page, written once per process (core/prepared.py).
+_posts_by_ids = Prepared(lambda ids: Post.objects.filter(deleted_at__isnull=True, id__in=ids)
+                         .select_related("author", "community", "profile_user"), lists=("ids",))
+_post_reactions = Prepared(lambda ids, user: _reaction_counts(Reaction.objects.filter(post_id__in=ids), "post_id",
+                                                              user), lists=("ids",))
+_comment_reactions = Prepared(lambda ids, user: _reaction_counts(Reaction.objects.filter(comment_id__in=ids),
+                                                                 "comment_id", user), lists=("ids",))
+_post_topics = Prepared(lambda ids: PostTopic.objects.filter(post_id__in=ids).values_list("post_id", "topic__name"),
+                        lists=("ids",))
+_post_mentions = Prepared(lambda ids: Post.mentions.through.objects.filter(post_id__in=ids).select_related("user"),
+                          lists=("ids",))
 
 
 # Each feed is one queryset function (`<feed>_feed_posts`), paged by `<feed>_feed` for the pages and
@@ -123,15 +136,15 @@ def decorate_posts(posts: list[Post], viewer) -> list[Post]:
     ids = [p.id for p in posts]
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     mine: dict[int, list[str]] = defaultdict(list)
-    for post_id, kind, n, by_me in _reaction_rows(Reaction.objects.filter(post_id__in=ids), "post_id", viewer):
+    for post_id, kind, n, by_me in _post_reactions.rows(ids=ids, user=viewer.id or 0):
         counts[post_id][kind] = n
         if by_me:
             mine[post_id].append(kind)
     topics: dict[int, list[str]] = defaultdict(list)
-    for post_id, name in PostTopic.objects.filter(post_id__in=ids).values_list("post_id", "topic__name"):
+    for post_id, name in _post_topics.rows(ids=ids):
         topics[post_id].append(name)
     mentions: dict[int, list] = defaultdict(list)
-    for m in Post.mentions.through.objects.filter(post_id__in=ids).select_related("user"):
+    for m in _post_mentions.objects(ids=ids):
         mentions[m.post_id].append(m.user)
     for p in posts:
         p.reaction_counts = counts.get(p.id, {})
@@ -141,10 +154,10 @@ def decorate_posts(posts: list[Post], viewer) -> list[Post]:
     return posts
 
 
-def _reaction_rows(qs, field: str, viewer):
-    """(target id, kind, count, reacted by viewer) in one query."""
-    rows = qs.values(field, "kind").annotate(n=Count("id"), mine=Count("id", filter=Q(user_id=viewer.id)))
-    return [(r[field], r["kind"], r["n"], r["mine"] > 0) for r in rows]
+def _reaction_counts(qs, field: str, user_id: int):
+    """(target id, kind, count, reactions by that person) in one query."""
+    return qs.values(field, "kind").annotate(n=Count("id"), mine=Count("id", filter=Q(user_id=user_id))) \
+        .values_list(field, "kind", "n", "mine")
 
 
 def comments_for(viewer, post: Post, *, cursor=None, limit=None) -> Page:
@@ -166,8 +179,7 @@ def decorate_comments(comments: list[Comment], viewer) -> list[Comment]:
     ids = [c.id for c in comments]
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     mine: dict[int, list[str]] = defaultdict(list)
-    for comment_id, kind, n, by_me in _reaction_rows(Reaction.objects.filter(comment_id__in=ids), "comment_id",
-                                                     viewer):
+    for comment_id, kind, n, by_me in _comment_reactions.rows(ids=ids, user=viewer.id or 0):
         counts[comment_id][kind] = n
         if by_me:
             mine[comment_id].append(kind)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from essaim.accounts import actions as accounts
@@ -199,3 +200,16 @@ def test_the_notification_list_over_http_costs_the_same_for_few_and_many(world, 
     add(1, 49)
     fifty, _response = http_count(client, url)
     assert one == fifty, f"{surface}: {one} queries for a few notifications, {fifty} for many"
+
+
+def test_a_home_feed_page_for_a_token_is_seven_queries(world, token_for):
+    """The token (with its person and network), the page's ids, the posts, the reader's roles, then
+    reactions, topics and mentions: the network is not read again."""
+    add_posts(world, "open", 0, 3)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(world.member, 'read')}")
+    assert client.get("/api/v1/feed").status_code == 200  # warm
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/feed")
+    assert response.status_code == 200 and len(response.json()["items"]) == 3
+    tables = [q["sql"].split(" FROM ")[1].split()[0].strip('"') for q in ctx.captured_queries]
+    assert "core_network" not in tables and len(tables) == 7, tables
