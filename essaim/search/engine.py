@@ -332,6 +332,7 @@ def search(viewer, q: str | None, *, type=None, community=None, author=None, top
 def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: dict[str, Q],
          facets: bool = True) -> SearchPage:
     strict = sort == "date"
+    pool = None  # every visible match among the latest, when the plan is dense
     visible = visibility_filter(viewer)
     scorer = ranking.Scorer(query, ranking.stats_for(viewer.network_id, query)) if query.has_text else None
     plan = _plan(scorer, query, strict=strict)
@@ -345,7 +346,8 @@ def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: d
                        ids=plan.ids)
         rows = list(qs.order_by("-created_at", "-id").extra(select={"score": "0.0"})[offset:offset + limit + 1])
     elif plan.dense:
-        rows = _pool_ranked(viewer, query, filters, scorer, plan.ids, visible)[offset:offset + limit + 1]
+        pool = _pool_ranked(viewer, query, filters, scorer, plan.ids, visible)
+        rows = pool[offset:offset + limit + 1]
     elif query.has_text and offset + limit < RERANK_WINDOW:
         # The best matches by the index's own relevance (each clause's best for short queries, so
         # that entries with every word are among them), then BM25F × priors over those only.
@@ -370,7 +372,8 @@ def _run(viewer, query: Query, *, sort: str, offset: int, limit: int, filters: d
     rows = rows[:limit]
     page = SearchPage(results=_results(rows, query), next_cursor=next_cursor, query=query)
     if facets:
-        page.facets, page.facets_exact = _facets(viewer, query, filters, strict=strict, plan=plan, visible=visible)
+        page.facets, page.facets_exact = _facets(viewer, query, filters, strict=strict, plan=plan, visible=visible,
+                                                 pool=pool)
     return page
 
 
@@ -453,9 +456,12 @@ def _ranked(rows: list, query: Query, scorer) -> list:
     return sorted(rows, key=lambda r: (-r.complete, -r.score, -r.id))
 
 
-def _facets(viewer, query: Query, filters, *, strict: bool, plan: _Plan, visible: Q) -> tuple[dict, bool]:
+def _facets(viewer, query: Query, filters, *, strict: bool, plan: _Plan, visible: Q,
+            pool: list | None = None) -> tuple[dict, bool]:
     """Visible matches by type (without the type filter) and by community (without the community
-    filter), counted over at most FACET_LIMIT entries: ({"type": ..., "community": ...}, exact)."""
+    filter), counted over at most FACET_LIMIT entries: ({"type": ..., "community": ...}, exact).
+    `pool`: the visible matches among the latest (a dense plan, ranked already), which are those
+    entries when neither filter is set."""
     mode = "ids" if plan.dense else "join"
     exact = not plan.dense
 
@@ -476,7 +482,7 @@ def _facets(viewer, query: Query, filters, *, strict: bool, plan: _Plan, visible
         return out
 
     if "type" not in filters and "community" not in filters:  # one query serves both
-        both = rows(None)
+        both = [(r.type, r.community_id) for r in pool[:FACET_LIMIT]] if pool is not None else rows(None)
         return {"type": tally(t for t, _c in both), "community": tally(c for _t, c in both)}, exact
     by_type, by_community = rows("type"), rows("community")
     return {"type": tally(t for t, _c in by_type), "community": tally(c for _t, c in by_community)}, exact

@@ -60,3 +60,24 @@ def test_removing_a_member_hides_at_once(world, post_in, indexed):
 def test_open_community_content_is_visible_to_outsiders(world, post_in, indexed):
     post = indexed(lambda: post_in("open", "ouvert à tous"))
     assert [r.id for r in search(world.outsider, "ouvert").results] == [post.id]
+
+
+def test_facets_of_a_very_common_word_count_only_what_the_viewer_sees(world, post_in, indexed, monkeypatch):
+    """Past DENSE_MATCHES entries a word is searched among its latest entries, and the facets are
+    counted from the same visible matches that are ranked: never a closed community's."""
+    from essaim.search import engine
+
+    monkeypatch.setattr(engine, "DENSE_MATCHES", 3)
+    for i in range(4):
+        post_in("secret", f"licorne secrète {i}")
+        post_in("open", f"licorne ouverte {i}")
+    post_in("private", "licorne privée", author=world.owner)
+    indexed()
+    as_outsider = search(world.outsider, "licorne", limit=100)
+    assert len(as_outsider.results) == 4 and not as_outsider.facets_exact
+    assert as_outsider.facets["community"] == {world.open.id: 4} and as_outsider.facets["type"] == {"post": 4}
+    as_member = search(world.member, "licorne", limit=100)
+    assert as_member.facets["community"] == {world.open.id: 4, world.secret.id: 4, world.private.id: 1}
+    by_type = search(world.member, "licorne", type="post", community=str(world.secret.id), limit=100)
+    assert by_type.facets["community"] == {world.open.id: 4, world.secret.id: 4, world.private.id: 1}
+    assert by_type.facets["type"] == {"post": 4} and len(by_type.results) == 4
