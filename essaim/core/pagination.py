@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import copy
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
+from .prepared import StandInViewer
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -118,9 +118,10 @@ class PreparedPages:
     per process and shape, then run with each viewer's values. The SQL is the ORM's own, from the
     same queryset function, so it applies the same permission predicates; only the values change.
 
-    `build(viewer)` returns the list's queryset for a viewer; it must use the viewer only through
+    `build(viewer)` returns the list's queryset for a viewer; it may use the viewer only through
     `viewer.id` and `viewer.network_id` (which become parameters). A stand-in viewer with unlikely
-    ids writes the SQL; each of its values is then found among the parameters and replaced."""
+    ids and nothing else (core.prepared.StandInViewer) writes the SQL; each of its values is then
+    found among the parameters and replaced."""
 
     _USER, _NETWORK, _LAST_ID = -7_700_001, -7_700_002, -7_700_003
     _WHEN = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
@@ -137,8 +138,7 @@ class PreparedPages:
         key = (connection.vendor, limit, pinned, with_cursor)
         shape = self._shapes.get(key)
         if shape is None:
-            stand_in = copy.copy(viewer)
-            stand_in.id, stand_in.network_id = self._USER, self._NETWORK
+            stand_in = StandInViewer(self._USER, self._NETWORK)
             cursor = None
             if with_cursor:
                 values = [self._WHEN.isoformat(), self._LAST_ID]

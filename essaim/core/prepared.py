@@ -26,6 +26,19 @@ from django.db.models.query import get_related_populators
 _FIRST_STAND_IN = -7_900_000_001  # values no table holds; each stand-in is a distinct one below it
 
 
+class StandInViewer:
+    """A person known only by id and network, to write a prepared query's SQL for every viewer: a
+    permission predicate that reads anything else of its viewer fails here (AttributeError) rather
+    than having one viewer's value written into everyone's SQL."""
+
+    is_authenticated = True
+    is_active = True
+
+    def __init__(self, id: int, network_id: int):  # noqa: A002 (the model's own attribute name)
+        self.id = self.pk = id
+        self.network_id = network_id
+
+
 @dataclass
 class _Shape:
     sql: str

@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
+from essaim.accounts.access import is_member_of_network
 from essaim.core.pagination import Page, paginate
+from essaim.core.prepared import Prepared, StandInViewer
 
 from .access import notifications_visible_to
 from .models import (
@@ -26,8 +28,18 @@ def notifications_for(viewer, *, cursor=None, limit=None, unread_only: bool = Fa
     return paginate(qs, cursor=cursor, limit=limit)
 
 
+UNREAD_CAP = 100
+
+
 def unread_count(viewer) -> int:
-    return notifications_visible_to(Notification.objects.filter(LISTED, read_at__isnull=True), viewer)[:100].count()
+    """Unread notifications the viewer may still see, up to UNREAD_CAP (every page and a frequent API call)."""
+    if not is_member_of_network(viewer):
+        return 0
+    return len(_unread.rows(user=viewer.id, network=viewer.network_id))
+
+
+_unread = Prepared(lambda user, network: notifications_visible_to(
+    Notification.objects.filter(LISTED, read_at__isnull=True), StandInViewer(user, network)).values_list("id")[:UNREAD_CAP])
 
 
 def describe(notification: Notification) -> str:

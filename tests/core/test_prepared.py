@@ -87,3 +87,14 @@ def test_a_value_the_orm_changes_is_refused(world):
     prepared = Prepared(lambda user: Post.objects.filter(author_id=abs(user)).values_list("id"))
     with pytest.raises(ValueError, match="user"):
         prepared.rows(user=world.member.id)
+
+
+def test_a_stand_in_viewer_has_only_an_id_and_a_network():
+    """A permission predicate that reads more of its viewer cannot be prepared for every viewer."""
+    from essaim.core.prepared import StandInViewer
+
+    viewer = StandInViewer(-1, -2)
+    assert (viewer.id, viewer.pk, viewer.network_id, viewer.is_authenticated, viewer.is_active) == (-1, -1, -2, True,
+                                                                                                     True)
+    with pytest.raises(AttributeError):
+        viewer.is_admin  # noqa: B018
