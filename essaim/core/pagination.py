@@ -121,13 +121,16 @@ class PreparedPages:
     `build(viewer)` returns the list's queryset for a viewer; it may use the viewer only through
     `viewer.id` and `viewer.network_id` (which become parameters). A stand-in viewer with unlikely
     ids and nothing else (core.prepared.StandInViewer) writes the SQL; each of its values is then
-    found among the parameters and replaced."""
+    found among the parameters and replaced. `values` names further ids that `build` takes as
+    keyword arguments (a community's id), which become parameters in the same way."""
 
     _USER, _NETWORK, _LAST_ID = -7_700_001, -7_700_002, -7_700_003
     _WHEN = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
 
-    def __init__(self, build, *, time_field: str = "created_at", pinned_field: str | None = None):
+    def __init__(self, build, *, time_field: str = "created_at", pinned_field: str | None = None,
+                 values: tuple[str, ...] = ()):
         self.build = build
+        self.values = {name: -7_700_010 - i for i, name in enumerate(values)}
         self.time_field = time_field
         self.pinned_field = pinned_field
         self._shapes: dict[tuple, tuple[str, list]] = {}
@@ -143,16 +146,17 @@ class PreparedPages:
             if with_cursor:
                 values = [self._WHEN.isoformat(), self._LAST_ID]
                 cursor = encode_cursor([pinned, *values] if self.pinned_field else values)
-            qs = keyset(self.build(stand_in), cursor=cursor, time_field=self.time_field,
+            qs = keyset(self.build(stand_in, **self.values), cursor=cursor, time_field=self.time_field,
                         pinned_field=self.pinned_field).values_list("id", flat=True)[: limit + 1]
             self.model = qs.model
             sql, params = qs.query.sql_with_params()
             when_forms = {self._WHEN, connection.ops.adapt_datetimefield_value(self._WHEN)}
+            names = {self._USER: "user", self._NETWORK: "network", self._LAST_ID: "last_id"}
+            names.update({v: name for name, v in self.values.items()})
             slots = []
             for value in params:
-                if isinstance(value, int) and not isinstance(value, bool) and value in (
-                        self._USER, self._NETWORK, self._LAST_ID):
-                    slots.append(_Slot({self._USER: "user", self._NETWORK: "network", self._LAST_ID: "last_id"}[value]))
+                if isinstance(value, int) and not isinstance(value, bool) and value in names:
+                    slots.append(_Slot(names[value]))
                 elif isinstance(value, (str, datetime)) and value in when_forms:
                     slots.append(_Slot("when:str" if isinstance(value, str) else "when"))
                 else:
@@ -160,7 +164,7 @@ class PreparedPages:
             shape = self._shapes[key] = (sql, slots)
         return shape
 
-    def ids(self, viewer, *, cursor: str | None, limit: int | None) -> tuple[list[int], int]:
+    def ids(self, viewer, *, cursor: str | None, limit: int | None, **values: int) -> tuple[list[int], int]:
         """The ids of the page after `cursor` (up to limit + 1, in page order), and the limit."""
         from django.db import connection
 
@@ -170,7 +174,7 @@ class PreparedPages:
             pinned, when, last_id = decode_keyset(cursor, self.pinned_field)
         sql, slots = self._shape(viewer, limit, pinned, bool(cursor))
         values = {"user": viewer.id, "network": viewer.network_id, "last_id": last_id, "when": when,
-                  "when:str": connection.ops.adapt_datetimefield_value(when) if when else None}
+                  "when:str": connection.ops.adapt_datetimefield_value(when) if when else None, **values}
         params = [values[s.name] if isinstance(s, _Slot) else s for s in slots]
         from essaim.core.dbrouter import reading_connection
 

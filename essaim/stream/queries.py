@@ -28,11 +28,11 @@ def home_feed(viewer, *, cursor=None, limit=None) -> Page:
     return _prepared_page(_home_pages, viewer, cursor, limit)
 
 
-def _prepared_page(pages: PreparedPages, viewer, cursor, limit) -> Page:
+def _prepared_page(pages: PreparedPages, viewer, cursor, limit, **values) -> Page:
     """A page of a prepared feed: its ids from the prepared SQL, then the posts by id, decorated."""
     if not is_member_of_network(viewer):  # nothing to read (the prepared SQL is written for a person)
-        return paginate(pages.build(viewer), cursor=cursor, limit=limit, pinned_field="pinned")
-    ids, limit = pages.ids(viewer, cursor=cursor, limit=limit)
+        return paginate(pages.build(viewer, **values), cursor=cursor, limit=limit, pinned_field="pinned")
+    ids, limit = pages.ids(viewer, cursor=cursor, limit=limit, **values)
     return decorate(page_of(posts_by_ids(ids), limit, pinned_field="pinned"), viewer)
 
 
@@ -78,12 +78,15 @@ _home_pages = PreparedPages(home_feed_posts, pinned_field="pinned")
 
 
 def community_feed(viewer, community, *, cursor=None, limit=None) -> Page:
-    qs = community_feed_posts(viewer, community)
-    return decorate(paginate(qs, cursor=cursor, limit=limit, pinned_field="pinned"), viewer)
+    return _prepared_page(_community_pages, viewer, cursor, limit, community=community.id)
 
 
 def community_feed_posts(viewer, community):
+    """`community`: the community or its id."""
     return _base(viewer).filter(community=community)
+
+
+_community_pages = PreparedPages(community_feed_posts, pinned_field="pinned", values=("community",))
 
 
 def profile_feed(viewer, user, *, cursor=None, limit=None) -> Page:
