@@ -40,6 +40,7 @@ class JobKind:
     func: Callable[[Job], None]
     lease: timedelta
     max_attempts: int
+    atomic: bool = True
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,17 @@ _periodic: list[Periodic] = []
 _wake = threading.Event()
 
 
-def job(name: str, *, lease: timedelta = LEASE, max_attempts: int = 8, every: timedelta | None = None):
+def job(name: str, *, lease: timedelta = LEASE, max_attempts: int = 8, every: timedelta | None = None,
+        atomic: bool = True):
     """Register `func(job)` as the handler of jobs of kind `name`; with `every`, the runners also
-    enqueue one such job per period (once across all runners, by its key)."""
+    enqueue one such job per period (once across all runners, by its key).
+
+    atomic=False, for a handler that recomputes something (idempotent) and opens its own short
+    transactions for its writes: it runs outside the transaction that marks the job done, so that
+    its reads hold no lock (on SQLite, a transaction holds the only write lock from its start)."""
 
     def register(func: Callable[[Job], None]):
-        _kinds[name] = JobKind(name, func, lease, max_attempts)
+        _kinds[name] = JobKind(name, func, lease, max_attempts, atomic)
         if every is not None:
             _periodic.append(Periodic(name, every))
         return func
@@ -130,14 +136,18 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def run_one(row: Job) -> bool:
-    """Run a leased job. Its effects and its 'done' mark commit together; on error, nothing of the
-    job's own work is kept and it is scheduled again (or failed after its last attempt)."""
+    """Run a leased job. Its effects and its 'done' mark commit together (an atomic=False job's
+    effects commit first: done again if the mark is lost); on error, nothing of the job's own work
+    is kept and it is scheduled again (or failed after its last attempt)."""
     spec = _kinds.get(row.kind)
     try:
         if spec is None:
             raise LookupError(f"no handler for job kind {row.kind!r}")
-        with transaction.atomic():
+        if not spec.atomic:
             spec.func(row)
+        with transaction.atomic():
+            if spec.atomic:
+                spec.func(row)
             done = Job.objects.filter(pk=row.pk, locked_by=row.locked_by).update(
                 state=Job.State.DONE, finished_at=timezone.now(), locked_until=None)
             if not done:  # the lease was lost to another runner: let that one finish

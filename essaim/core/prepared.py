@@ -12,8 +12,8 @@ the same filters (and permission predicates) apply; tests compare each with the 
 
 Values are integers (ids), text, or lists of them (`lists`: one shape per length, so an `IN` list
 keeps its placeholders); the builder must use them only as query values, compared as they are (a
-stand-in value that the ORM changes, or leaves out of the parameters, is refused). The query runs on the
-connection the database router picks for reading its model (a replica in feed requests).
+stand-in value that the ORM changes, or leaves out of the parameters, is refused). The query runs on
+the connection the database router picks for reading its model (a replica in feed requests).
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from django.db import connections, router
 from django.db.models.query import get_related_populators
 
-_FIRST_STAND_IN = -7_900_000_001  # values no table holds; each stand-in is a distinct one below it
+# Values no table holds (each stand-in is a distinct one below it), within a 32-bit integer's range:
+# Django leaves out of the SQL a comparison with a value outside its column's range.
+_FIRST_STAND_IN = -1_900_000_001
 
 
 class StandInViewer:

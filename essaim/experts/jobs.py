@@ -92,7 +92,7 @@ def _refresh(rows) -> None:
     do_refresh_expertise(people.user_ids())
 
 
-@job(JOB)
+@job(JOB, atomic=False)  # do_refresh_expertise is idempotent and writes in its own short transactions
 def index_job(row) -> None:
     _refresh([row])
 

@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from essaim.core import jobs
@@ -23,6 +23,13 @@ ran: list[dict] = []
 def _record(row):
     Network.objects.create(name="made by a job", slug=f"job-{row.pk}-{row.attempts}-{row.locked_by[-8:]}")
     ran.append(row.payload)
+    if row.payload.get("fail"):
+        raise RuntimeError("this job fails on purpose")
+
+
+@jobs.job("test.recompute", max_attempts=2, atomic=False)
+def _recompute(row):
+    ran.append({"in_transaction": connection.in_atomic_block, **row.payload})
     if row.payload.get("fail"):
         raise RuntimeError("this job fails on purpose")
 
@@ -218,3 +225,18 @@ def test_jobs_run_in_batches_commit_with_their_effects_or_not_at_all(db):
                            batch=3) == 5
     assert seen == [[0, 1, 2], [3, 4]]
     assert Job.objects.filter(state=Job.State.DONE).count() == 5
+
+
+def test_a_recomputing_job_runs_outside_a_transaction_and_is_retried_like_any(transactional_db):
+    """atomic=False: its reads hold no lock (SQLite's write lock is taken when a transaction begins)."""
+    jobs.enqueue("test.recompute", {"n": 1})
+    jobs.enqueue("test.recompute", {"fail": True})
+    assert jobs.run_pending() == 1
+    assert {"in_transaction": False, "n": 1} in ran
+    done, failing = Job.objects.get(payload={"n": 1}), Job.objects.get(payload={"fail": True})
+    assert done.state == Job.State.DONE
+    assert failing.state == Job.State.QUEUED and failing.attempts == 1 and "on purpose" in failing.last_error
+    Job.objects.filter(pk=failing.pk).update(run_at=timezone.now() - timedelta(seconds=1))
+    assert jobs.run_pending() == 0
+    failing.refresh_from_db()
+    assert failing.state == Job.State.FAILED and failing.attempts == 2
