@@ -36,7 +36,7 @@ class StandInViewer:
     is_authenticated = True
     is_active = True
 
-    def __init__(self, id: int, network_id: int):  # noqa: A002 (the model's own attribute name)
+    def __init__(self, id: int, network_id: int):
         self.id = self.pk = id
         self.network_id = network_id
 
