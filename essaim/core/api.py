@@ -27,7 +27,7 @@ class TokenAuth(HttpBearer):
         found = find_token(token)
         if found is None:
             return None
-        if found.network_id != served_network_id(request):
+        if found.network_id != getattr(request, "network_id", None):  # the host's (NetworkMiddleware)
             return None
         scopes = found.scope_set
         if request.method not in SAFE_METHODS and not ({"write", "admin"} & scopes):
@@ -38,14 +38,6 @@ class TokenAuth(HttpBearer):
         if found.user.language:  # messages in the token owner's language
             translation.activate(found.user.language)
         return found.user
-
-
-def served_network_id(request) -> int | None:
-    """The id of the network this request's host serves (core.middleware.NetworkMiddleware)."""
-    if hasattr(request, "network_id"):
-        return request.network_id
-    network = getattr(request, "network", None)
-    return network.id if network is not None else None
 
 
 class SessionAuth(APIKeyCookie):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
-from .prepared import StandInViewer
+from .prepared import Prepared, StandInViewer
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -104,83 +104,42 @@ def paginate(qs: QuerySet, *, cursor: str | None, limit: int | None, time_field:
     return page_of(list(qs[: limit + 1]), limit, time_field=time_field, pinned_field=pinned_field)
 
 
-class _Slot:
-    """Where a viewer's (or cursor's) value goes among a prepared query's parameters."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str):
-        self.name = name
-
-
 class PreparedPages:
     """The page query of a hot list (a home feed: the ids of one keyset page), written by the ORM once
-    per process and shape, then run with each viewer's values. The SQL is the ORM's own, from the
-    same queryset function, so it applies the same permission predicates; only the values change.
+    per process and shape (core.prepared.Prepared), then run with each viewer's values. The SQL is
+    the ORM's own, from the same queryset function, so it applies the same permission predicates;
+    only the values change.
 
     `build(viewer)` returns the list's queryset for a viewer; it may use the viewer only through
-    `viewer.id` and `viewer.network_id` (which become parameters). A stand-in viewer with unlikely
-    ids and nothing else (core.prepared.StandInViewer) writes the SQL; each of its values is then
-    found among the parameters and replaced. `values` names further ids that `build` takes as
-    keyword arguments (a community's id), which become parameters in the same way."""
+    `viewer.id` and `viewer.network_id` (which become parameters): the SQL is written for a stand-in
+    viewer that has nothing else (core.prepared.StandInViewer). Further ids given to `ids()` (a
+    community's id) go to `build` as keyword arguments and become parameters in the same way."""
 
-    _USER, _NETWORK, _LAST_ID = -7_700_001, -7_700_002, -7_700_003
-    _WHEN = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
-
-    def __init__(self, build, *, time_field: str = "created_at", pinned_field: str | None = None,
-                 values: tuple[str, ...] = ()):
+    def __init__(self, build, *, time_field: str = "created_at", pinned_field: str | None = None):
         self.build = build
-        self.values = {name: -7_700_010 - i for i, name in enumerate(values)}
         self.time_field = time_field
         self.pinned_field = pinned_field
-        self._shapes: dict[tuple, tuple[str, list]] = {}
+        self._query = Prepared(self._page_query)
 
-    def _shape(self, viewer, limit: int, pinned: bool | None, with_cursor: bool) -> tuple[str, list]:
-        from django.db import connection
-
-        key = (connection.vendor, limit, pinned, with_cursor)
-        shape = self._shapes.get(key)
-        if shape is None:
-            stand_in = StandInViewer(self._USER, self._NETWORK)
-            cursor = None
-            if with_cursor:
-                values = [self._WHEN.isoformat(), self._LAST_ID]
-                cursor = encode_cursor([pinned, *values] if self.pinned_field else values)
-            qs = keyset(self.build(stand_in, **self.values), cursor=cursor, time_field=self.time_field,
-                        pinned_field=self.pinned_field).values_list("id", flat=True)[: limit + 1]
-            self.model = qs.model
-            sql, params = qs.query.sql_with_params()
-            when_forms = {self._WHEN, connection.ops.adapt_datetimefield_value(self._WHEN)}
-            names = {self._USER: "user", self._NETWORK: "network", self._LAST_ID: "last_id"}
-            names.update({v: name for name, v in self.values.items()})
-            slots = []
-            for value in params:
-                if isinstance(value, int) and not isinstance(value, bool) and value in names:
-                    slots.append(_Slot(names[value]))
-                elif isinstance(value, (str, datetime)) and value in when_forms:
-                    slots.append(_Slot("when:str" if isinstance(value, str) else "when"))
-                else:
-                    slots.append(value)
-            shape = self._shapes[key] = (sql, slots)
-        return shape
+    def _page_query(self, *, limit: int, pinned: bool | None, user: int, network: int, when=None, last_id=None,
+                    **values):
+        cursor = None
+        if when is not None:  # a stand-in cursor, so that the keyset's comparisons are written too
+            stamps = [when.isoformat(), last_id]
+            cursor = encode_cursor([pinned, *stamps] if self.pinned_field else stamps)
+        return keyset(self.build(StandInViewer(user, network), **values), cursor=cursor, time_field=self.time_field,
+                      pinned_field=self.pinned_field).values_list("id", flat=True)[: limit + 1]
 
     def ids(self, viewer, *, cursor: str | None, limit: int | None, **values: int) -> tuple[list[int], int]:
         """The ids of the page after `cursor` (up to limit + 1, in page order), and the limit."""
-        from django.db import connection
-
         limit = clamp_limit(limit)
-        pinned, when, last_id = (None, None, None)
+        pinned = None
         if cursor:
             pinned, when, last_id = decode_keyset(cursor, self.pinned_field)
-        sql, slots = self._shape(viewer, limit, pinned, bool(cursor))
-        values = {"user": viewer.id, "network": viewer.network_id, "last_id": last_id, "when": when,
-                  "when:str": connection.ops.adapt_datetimefield_value(when) if when else None, **values}
-        params = [values[s.name] if isinstance(s, _Slot) else s for s in slots]
-        from essaim.core.dbrouter import reading_connection
-
-        with reading_connection(self.model).cursor() as c:  # a read replica in feed requests
-            c.execute(sql, params)
-            return [row[0] for row in c.fetchall()], limit
+            values.update(when=when, last_id=last_id)
+        rows = self._query.rows(fixed={"limit": limit, "pinned": pinned}, user=viewer.id, network=viewer.network_id,
+                                **values)
+        return [row[0] for row in rows], limit
 
 
 def paginate_by_name(qs: QuerySet, *, cursor: str | None, limit: int | None, field: str = "name") -> Page:

@@ -39,7 +39,8 @@ def unread_count(viewer) -> int:
 
 
 _unread = Prepared(lambda user, network: notifications_visible_to(
-    Notification.objects.filter(LISTED, read_at__isnull=True), StandInViewer(user, network)).values_list("id")[:UNREAD_CAP])
+    Notification.objects.filter(LISTED, read_at__isnull=True), StandInViewer(user, network))
+    .values_list("id")[:UNREAD_CAP])
 
 
 def describe(notification: Notification) -> str:

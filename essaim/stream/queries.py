@@ -86,7 +86,7 @@ def community_feed_posts(viewer, community):
     return _base(viewer).filter(community=community)
 
 
-_community_pages = PreparedPages(community_feed_posts, pinned_field="pinned", values=("community",))
+_community_pages = PreparedPages(community_feed_posts, pinned_field="pinned")
 
 
 def profile_feed(viewer, user, *, cursor=None, limit=None) -> Page:

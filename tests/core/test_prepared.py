@@ -98,3 +98,16 @@ def test_a_stand_in_viewer_has_only_an_id_and_a_network():
                                                                                                      True)
     with pytest.raises(AttributeError):
         viewer.is_admin  # noqa: B018
+
+
+def test_datetimes_and_fixed_values_give_the_orms_rows(world, posts):
+    """A datetime goes in as the database backend writes it; a fixed value (a page size) makes its
+    own shape."""
+    prepared = Prepared(lambda limit, before, network: Post.objects.filter(network_id=network, created_at__lte=before)
+                        .order_by("-created_at", "-id").values_list("id")[:limit])
+    middle = posts[2].created_at
+    for limit, before in ((2, middle), (10, middle), (2, posts[-1].created_at)):
+        expected = [(i,) for i in Post.objects.filter(network_id=world.network.id, created_at__lte=before)
+                    .order_by("-created_at", "-id").values_list("id", flat=True)[:limit]]
+        assert prepared.rows(fixed={"limit": limit}, before=before, network=world.network.id) == expected
+    assert len(prepared.rows(fixed={"limit": 10}, before=middle, network=world.network.id)) == 3
